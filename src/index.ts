@@ -1,0 +1,3 @@
+// Public library entry point: re-exports each layer's public API.
+export * from './errors.js';
+export * from './crypto/random.js';
