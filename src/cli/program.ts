@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { CohortError } from '../errors.js';
 import { registerDpCommand } from './commands/dp.js';
+import { registerDatasetsCommand } from './commands/datasets.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .exitOverride();
   // Commands register below (one line each).
   registerDpCommand(program);
+  registerDatasetsCommand(program);
   return program;
 }
 
