@@ -21,7 +21,7 @@ import { CohortError, check, formatValue } from '../errors.js';
 import { labelCounts, subset, type Dataset } from './dataset.js';
 import type { PartitionSpec } from './partition-spec.js';
 import { randomPermutation, sampleDirichlet, shuffleInPlace } from './sampling.js';
-import { largestRemainder } from './split.js';
+import { appendRange, largestRemainder } from './split.js';
 
 /** Dirichlet label-skew draws tried before the fallback that lends examples to empty clients. */
 const MAX_DIRICHLET_ATTEMPTS = 100;
@@ -149,7 +149,7 @@ function dirichletLabelSkew(
       for (let j = 0; j < numClients; j++) proportions[j] = (proportions[j] as number) / total;
       let start = 0;
       cutSizes(proportions, indices.length).forEach((size, j) => {
-        (parts[j] as number[]).push(...indices.slice(start, start + size));
+        appendRange(parts[j] as number[], indices, start, start + size);
         start += size;
       });
     }
@@ -187,7 +187,10 @@ function shards(
   const shardOrder = randomPermutation(numShards, rng);
   return Array.from({ length: numClients }, (_, client) => {
     const part: number[] = [];
-    for (let s = 0; s < shardsPerClient; s++) part.push(...(shardList[shardOrder[client * shardsPerClient + s] as number] as number[]));
+    for (let s = 0; s < shardsPerClient; s++) {
+      const shard = shardList[shardOrder[client * shardsPerClient + s] as number] as number[];
+      appendRange(part, shard, 0, shard.length);
+    }
     return part;
   });
 }

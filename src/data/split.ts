@@ -33,18 +33,23 @@ export function trainTestSplit(data: Dataset, options: SplitOptions): { train: D
     byClass.forEach((indices, c) => {
       shuffleInPlace(indices, rng);
       const quota = quotas[c] as number;
-      testIndices.push(...indices.slice(0, quota));
-      trainIndices.push(...indices.slice(quota));
+      appendRange(testIndices, indices, 0, quota);
+      appendRange(trainIndices, indices, quota, indices.length);
     });
   } else {
     const order = shuffleInPlace(Array.from({ length: n }, (_, i) => i), rng);
-    testIndices.push(...order.slice(0, testSize));
-    trainIndices.push(...order.slice(testSize));
+    appendRange(testIndices, order, 0, testSize);
+    appendRange(trainIndices, order, testSize, n);
   }
   // Mix the classes so a model that reads the parts in order does not see one class at a time.
   shuffleInPlace(trainIndices, rng);
   shuffleInPlace(testIndices, rng);
   return { train: subset(data, trainIndices), test: subset(data, testIndices) };
+}
+
+/** Appends source[start..end) to target (a loop: spreading 100k+ values would overflow the stack). */
+export function appendRange(target: number[], source: ArrayLike<number>, start: number, end: number): void {
+  for (let i = start; i < end; i++) target.push(source[i] as number);
 }
 
 /** Example indices of each class, in data order. */
