@@ -1,0 +1,3 @@
+export * from './fedavg.js';
+export * from './fedprox.js';
+export * from './parse.js';
