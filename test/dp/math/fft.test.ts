@@ -12,8 +12,8 @@ function naiveDft(re: Float64Array, im: Float64Array): [Float64Array, Float64Arr
   for (let k = 0; k < n; k++) {
     for (let j = 0; j < n; j++) {
       const angle = (-2 * Math.PI * j * k) / n;
-      outRe[k] += (re[j] as number) * Math.cos(angle) - (im[j] as number) * Math.sin(angle);
-      outIm[k] += (re[j] as number) * Math.sin(angle) + (im[j] as number) * Math.cos(angle);
+      outRe[k] = (outRe[k] as number) + (re[j] as number) * Math.cos(angle) - (im[j] as number) * Math.sin(angle);
+      outIm[k] = (outIm[k] as number) + (re[j] as number) * Math.sin(angle) + (im[j] as number) * Math.cos(angle);
     }
   }
   return [outRe, outIm];
