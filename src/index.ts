@@ -2,3 +2,5 @@
 export * from './errors.js';
 export * from './crypto/random.js';
 export * from './data/index.js';
+export { type BudgetLedger, type PrivacyBudget, type SpendRequest, type LedgerEntry, type SpendGrant, type SpendRefusal, type SpendOutcome, budgetExceededError } from './dp/budget-ledger.js';
+export { InMemoryBudgetLedger, type InMemoryBudgetLedgerOptions } from './dp/budget-ledger-memory.js';
