@@ -246,6 +246,7 @@ describe.each(implementations)('%s', (_name, make) => {
     expect(await ledger.remaining(owner)).toEqual({ epsilon: 0, delta: 0 });
     expect(await ledger.spent(owner)).toEqual({ epsilon: 1.5, delta: 0 });
     expect((await ledger.trySpend(spendOf(0.1))).granted).toBe(false);
+    expect((await ledger.trySpend(spendOf(0))).granted).toBe(false); // an overdrawn account is frozen
     await ledger.setBudget(owner, { epsilon: 4, delta: 0 });
     expect(await ledger.remaining(owner)).toEqual({ epsilon: 2.5, delta: 0 });
     expect((await ledger.spend(spendOf(2.5))).remaining).toEqual({ epsilon: 0, delta: 0 });
