@@ -1,0 +1,181 @@
+/**
+ * One simulated federation from a configuration: load and split the data, standardise with
+ * training statistics, partition the training set among the clients, then run the federation and
+ * the centralised baseline side by side on the executor (worker threads or in-process).
+ */
+import { SeededRandom } from '../../crypto/random.js';
+import { type Dataset, fitStandardizer, formatPartitionSpec, loadDataset, parsePartitionSpec, partitionDataset, summarizePartition, trainTestSplit } from '../../data/index.js';
+import { formatModelSpec, initBackend, parseModelSpec } from '../../ml/index.js';
+import type { Metrics, OptimizerSpec } from '../../ml/model.js';
+import { runFederation, type RoundResult } from '../server.js';
+import { createStrategy, parseStrategySpec } from '../strategies/index.js';
+import { runCentralized, type CentralizedRound } from './centralized.js';
+import { simulatedClient } from './clients.js';
+import { checkSimulationConfig, DEFAULT_SIMULATION_CONFIG, type SimulationConfig } from './config.js';
+import type { ModelBlueprint, SimulationExecutor } from './executor.js';
+import { LocalExecutor } from './local-executor.js';
+import type { EvaluationSummary, SimulationResult, SimulationRound } from './result.js';
+import { deriveSeed } from './seeds.js';
+
+export interface SimulationHooks {
+  /** After each federated round. */
+  readonly onRound?: (round: SimulationRound, total: number) => void;
+  readonly onCentralizedRound?: (round: number, total: number) => void;
+  readonly signal?: AbortSignal;
+}
+
+export interface SimulationOutput {
+  readonly result: SimulationResult;
+  /** The final global weights (not part of the JSON result). */
+  readonly weights: Float32Array;
+}
+
+const TRAIN_ID = 'train';
+const TEST_ID = 'test';
+
+export async function runSimulation(partial: Partial<SimulationConfig> = {}, hooks: SimulationHooks = {}): Promise<SimulationOutput> {
+  const started = performance.now();
+  const config: SimulationConfig = { ...DEFAULT_SIMULATION_CONFIG, ...partial };
+  checkSimulationConfig(config);
+  const modelSpec = parseModelSpec(config.model);
+  const partitionSpec = parsePartitionSpec(config.partition);
+  const strategySpec = parseStrategySpec(config.strategy, '--strategy');
+
+  const loaded = await loadDataset(config.data, { label: config.label });
+  const { train: rawTrain, test: rawTest } = loaded.predefinedTest
+    ? { train: loaded.data, test: loaded.predefinedTest }
+    : trainTestSplit(loaded.data, { testFraction: config.testFraction, seed: deriveSeed(config.seed, 'split'), stratify: true });
+  // Statistics from the training set only (in a real federation they would be computed with a
+  // federated sum of per-client sums and squares, which gives the same numbers).
+  const standardizer = fitStandardizer(rawTrain);
+  const train = standardizer.apply(rawTrain);
+  const test = standardizer.apply(rawTest);
+  const parts = partitionDataset(train, partitionSpec, config.clients, deriveSeed(config.seed, 'partition'));
+  const clientIds = parts.map((_, i) => `client-${i}`);
+
+  const optimizer: OptimizerSpec =
+    config.optimizer === 'adam' ? { kind: 'adam', learningRate: config.learningRate } : { kind: 'sgd', learningRate: config.learningRate, momentum: config.momentum };
+  const strategy = createStrategy(strategySpec, { localEpochs: config.localEpochs, batchSize: config.batchSize, optimizer, fraction: config.fraction });
+
+  const blueprint: ModelBlueprint = {
+    spec: modelSpec,
+    numFeatures: train.numFeatures,
+    numClasses: train.numClasses,
+    ...(train.exampleShape === undefined ? {} : { exampleShape: train.exampleShape }),
+    seed: deriveSeed(config.seed, 'model'),
+  };
+  const datasets = new Map<string, Dataset>(parts.map((part, i) => [clientIds[i] as string, part]));
+  datasets.set(TEST_ID, test);
+  if (config.centralized) datasets.set(TRAIN_ID, train);
+
+  const workers = Math.min(config.workers, config.clients + (config.centralized ? 1 : 0));
+  const backend = await initBackend();
+  const executor = await createExecutor(blueprint, datasets, workers);
+  try {
+    const clients = parts.map((part, i) => simulatedClient(executor, clientIds[i] as string, clientIds[i] as string, part.numExamples));
+    const federatedStart = performance.now();
+    let federatedMs = 0;
+    const federation = runFederation({
+      strategy,
+      clients,
+      rounds: config.rounds,
+      initialWeights: executor.initialWeights,
+      evaluateGlobal: (weights) => executor.evaluate(TEST_ID, weights),
+      rng: new SeededRandom(deriveSeed(config.seed, 'federation')),
+      onRound: (round) => hooks.onRound?.(toSimulationRound(round), config.rounds),
+      ...(hooks.signal === undefined ? {} : { signal: hooks.signal }),
+    }).then((value) => {
+      federatedMs = performance.now() - federatedStart;
+      return value;
+    });
+    const centralized = config.centralized
+      ? runCentralized({
+          executor,
+          trainId: TRAIN_ID,
+          testId: TEST_ID,
+          initialWeights: executor.initialWeights,
+          rounds: config.rounds,
+          localEpochs: config.localEpochs,
+          batchSize: config.batchSize,
+          optimizer,
+          seed: deriveSeed(config.seed, 'centralized'),
+          onRound: (round) => hooks.onCentralizedRound?.(round.round, config.rounds),
+          ...(hooks.signal === undefined ? {} : { signal: hooks.signal }),
+        })
+      : Promise.resolve(undefined);
+    // Both run at once: their jobs interleave on the executor, keeping every worker busy.
+    const [federated, baseline] = await Promise.all([federation, centralized]);
+    const lastRound = federated.rounds[federated.rounds.length - 1];
+    const finalMetrics = lastRound?.evaluation as Metrics;
+    const result: SimulationResult = {
+      config,
+      dataset: {
+        name: loaded.data.name,
+        numFeatures: train.numFeatures,
+        numClasses: train.numClasses,
+        classNames: [...train.classNames],
+        trainExamples: train.numExamples,
+        testExamples: test.numExamples,
+        testSet: loaded.predefinedTest ? 'predefined' : 'split',
+      },
+      model: { spec: formatModelSpec(modelSpec), numParameters: executor.numParameters },
+      strategy: strategy.name,
+      partition: { spec: formatPartitionSpec(partitionSpec), clientIds, ...summarizePartition(parts) },
+      initial: summarize(federated.initial as Metrics),
+      rounds: federated.rounds.map(toSimulationRound),
+      final: summarize(finalMetrics),
+      centralized: baseline === undefined ? null : summarizeCentralized(baseline.rounds, config.localEpochs),
+      timing: { totalMs: performance.now() - started, federatedMs, workers, backend },
+    };
+    return { result, weights: federated.weights };
+  } finally {
+    await executor.close();
+  }
+}
+
+async function createExecutor(blueprint: ModelBlueprint, datasets: ReadonlyMap<string, Dataset>, workers: number): Promise<SimulationExecutor> {
+  if (workers === 0) return LocalExecutor.create(blueprint, datasets);
+  // Loaded only when used, so that browser bundles of the in-process path never see node:worker_threads.
+  const { WorkerExecutor } = await import('./worker-pool.js');
+  return WorkerExecutor.create(blueprint, datasets, workers);
+}
+
+function summarize(metrics: Metrics): EvaluationSummary {
+  return {
+    accuracy: metrics.accuracy,
+    loss: metrics.loss,
+    ...(metrics.auc === undefined ? {} : { auc: metrics.auc }),
+    perClassRecall: [...metrics.perClassRecall],
+  };
+}
+
+function toSimulationRound(round: RoundResult): SimulationRound {
+  const evaluation = round.evaluation as Metrics;
+  return {
+    round: round.round,
+    accuracy: evaluation.accuracy,
+    loss: evaluation.loss,
+    ...(evaluation.auc === undefined ? {} : { auc: evaluation.auc }),
+    trainLoss: round.trainLoss,
+    participants: round.participants,
+    failures: round.failures,
+    numExamples: round.numExamples,
+    durationMs: round.durationMs,
+  };
+}
+
+function summarizeCentralized(rounds: readonly CentralizedRound[], localEpochs: number): SimulationResult['centralized'] {
+  const last = rounds[rounds.length - 1] as CentralizedRound;
+  return {
+    ...summarize(last.evaluation),
+    epochs: rounds.length * localEpochs,
+    rounds: rounds.map((round) => ({
+      round: round.round,
+      accuracy: round.accuracy,
+      loss: round.loss,
+      ...(round.auc === undefined ? {} : { auc: round.auc }),
+      trainLoss: round.trainLoss,
+    })),
+    durationMs: rounds.reduce((sum, round) => sum + round.durationMs, 0),
+  };
+}
