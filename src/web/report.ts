@@ -1,0 +1,266 @@
+/**
+ * The HTML run report of a simulation: one self-contained file (Chart.js and the data inlined,
+ * no network reference) with accuracy and loss per round (federated against the centralised
+ * baseline), the label distribution per client as stacked bars, and the configuration. The
+ * tables carry every number, so the report stays readable with scripts off.
+ *
+ * Pure string building (no I/O): the caller passes Chart.js's source (report-assets.ts in Node).
+ */
+import type { SimulationResult } from '../fl/simulation/result.js';
+
+export interface ReportOptions {
+  /** The Chart.js UMD bundle, inlined as is. */
+  readonly chartJs: string;
+  /** Shown in the footer; default now. */
+  readonly generatedAt?: Date;
+}
+
+/** Element id of the embedded run result (JSON); tools can read it back from a report. */
+export const REPORT_DATA_ID = 'cohort-result';
+
+export function buildReportHtml(result: SimulationResult, options: ReportOptions): string {
+  const { config, dataset, partition } = result;
+  const generatedAt = (options.generatedAt ?? new Date()).toISOString();
+  const title = `Cohort simulation: ${dataset.name}, ${config.clients} clients, ${result.strategy}`;
+  const central = result.centralized;
+  const gap = central ? (central.accuracy - result.final.accuracy) * 100 : undefined;
+
+  const cards = [
+    card('Federated test accuracy', percent(result.final.accuracy), `after ${result.rounds.length} rounds`),
+    card('Centralised baseline', central ? percent(central.accuracy) : 'not run', central ? `${central.epochs} epochs on the pooled data` : '--no-centralized'),
+    card('Gap to centralised', gap === undefined ? '–' : `${Math.abs(gap).toFixed(2)} points`, gap === undefined ? '' : gap >= 0 ? 'below centralised' : 'above centralised'),
+    card('Test loss', result.final.loss.toFixed(4), result.final.auc === undefined ? 'cross-entropy' : `ROC AUC ${result.final.auc.toFixed(4)}`),
+    card('Run time', `${(result.timing.totalMs / 1000).toFixed(1)} s`, `${result.timing.workers === 0 ? 'in-process' : `${result.timing.workers} worker thread(s)`}, ${result.timing.backend}`),
+  ].join('\n');
+
+  const configRows: [string, string][] = [
+    ['data', `${config.data}${config.label === undefined ? '' : ` (label ${config.label})`}`],
+    ['examples', `${dataset.trainExamples} train, ${dataset.testExamples} test (${dataset.testSet === 'predefined' ? 'published test split' : `${percent(config.testFraction, 0)} held out, stratified`})`],
+    ['features / classes', `${dataset.numFeatures} / ${dataset.numClasses} (${dataset.classNames.join(', ')})`],
+    ['model', `${result.model.spec} (${result.model.numParameters.toLocaleString('en')} parameters)`],
+    ['strategy', `${config.strategy} → ${result.strategy}`],
+    ['clients', String(config.clients)],
+    ['partition', partition.spec],
+    ['rounds', String(config.rounds)],
+    ['fraction of clients per round', String(config.fraction)],
+    ['local epochs', String(config.localEpochs)],
+    ['batch size', String(config.batchSize)],
+    ['optimizer', config.optimizer === 'sgd' ? `SGD, learning rate ${config.learningRate}, momentum ${config.momentum}` : `Adam, learning rate ${config.learningRate}`],
+    ['seed', String(config.seed)],
+    ['workers', String(result.timing.workers)],
+  ];
+
+  const participation = new Map<string, number>();
+  for (const round of result.rounds) for (const id of round.participants) participation.set(id, (participation.get(id) ?? 0) + 1);
+  const clientHeader = ['client', 'examples', ...partition.classNames, 'rounds taken part'];
+  const clientRows = partition.clients.map((client, i) => {
+    const id = partition.clientIds[i] ?? `client-${client.client}`;
+    return [id, String(client.examples), ...client.labelCounts.map(String), String(participation.get(id) ?? 0)];
+  });
+
+  const roundHeader = ['round', 'accuracy', 'loss', ...(result.final.auc === undefined ? [] : ['AUC']), 'train loss', 'clients', 'examples', 'centralised accuracy', 'time (ms)'];
+  const roundRows = result.rounds.map((round) => {
+    const centralRound = central?.rounds.find((r) => r.round === round.round);
+    return [
+      String(round.round),
+      percent(round.accuracy),
+      round.loss.toFixed(4),
+      ...(result.final.auc === undefined ? [] : [round.auc === undefined ? '–' : round.auc.toFixed(4)]),
+      round.trainLoss.toFixed(4),
+      String(round.participants.length),
+      String(round.numExamples),
+      centralRound ? percent(centralRound.accuracy) : '–',
+      round.durationMs.toFixed(0),
+    ];
+  });
+
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>
+${STYLE}
+</style>
+</head>
+<body>
+<header>
+<h1>Federated simulation report</h1>
+<p class="lede">${escapeHtml(config.clients.toString())} clients held the <strong>${escapeHtml(dataset.name)}</strong> data split <strong>${escapeHtml(partition.spec)}</strong> and trained a <strong>${escapeHtml(result.model.spec)}</strong> model together with <strong>${escapeHtml(result.strategy)}</strong> for ${result.rounds.length} rounds, without pooling their records. The centralised baseline trains the same model on the pooled data for the same number of epochs.</p>
+</header>
+<main>
+<section class="cards">
+${cards}
+</section>
+<section>
+<h2>Test accuracy per round</h2>
+<div class="chart"><canvas id="accuracy-chart" role="img" aria-label="Test accuracy per round, federated and centralised"></canvas></div>
+</section>
+<section>
+<h2>Test loss per round</h2>
+<div class="chart"><canvas id="loss-chart" role="img" aria-label="Test loss per round, federated and centralised"></canvas></div>
+</section>
+<section>
+<h2>Label distribution per client</h2>
+<div class="chart"><canvas id="labels-chart" role="img" aria-label="Examples of each class held by each client"></canvas></div>
+${table(clientHeader, clientRows, 'clients')}
+</section>
+<section>
+<h2>Configuration</h2>
+${table(['setting', 'value'], configRows, 'config')}
+<p class="command">${escapeHtml(commandLine(result))}</p>
+</section>
+<section>
+<details>
+<summary>Per-round results</summary>
+${table(roundHeader, roundRows, 'rounds')}
+</details>
+</section>
+</main>
+<footer>Generated by Cohort on ${escapeHtml(generatedAt)}. The run result is embedded in this file as JSON (element <code>#${REPORT_DATA_ID}</code>).</footer>
+<script type="application/json" id="${REPORT_DATA_ID}">${jsonForScript(result)}</script>
+<script>
+${scriptSafe(options.chartJs)}
+</script>
+<script>
+${scriptSafe(RENDER_SCRIPT)}
+</script>
+</body>
+</html>
+`;
+}
+
+/** The `cohort simulate` command that reproduces this run. */
+export function commandLine(result: SimulationResult): string {
+  const c = result.config;
+  const parts = [
+    'cohort simulate',
+    `--data ${c.data}`,
+    ...(c.label === undefined ? [] : [`--label ${c.label}`]),
+    `--model ${c.model}`,
+    `--clients ${c.clients}`,
+    `--rounds ${c.rounds}`,
+    `--partition ${c.partition}`,
+    `--strategy ${c.strategy}`,
+    `--local-epochs ${c.localEpochs}`,
+    `--batch-size ${c.batchSize}`,
+    `--optimizer ${c.optimizer}`,
+    `--lr ${c.learningRate}`,
+    ...(c.optimizer === 'sgd' ? [`--momentum ${c.momentum}`] : []),
+    `--fraction ${c.fraction}`,
+    `--seed ${c.seed}`,
+  ];
+  return parts.join(' ');
+}
+
+function card(label: string, value: string, note: string): string {
+  return `<div class="card"><div class="label">${escapeHtml(label)}</div><div class="value">${escapeHtml(value)}</div><div class="note">${escapeHtml(note)}</div></div>`;
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[], id: string): string {
+  const head = header.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
+  const body = rows.map((row) => `<tr>${row.map((cell) => `<td>${escapeHtml(cell)}</td>`).join('')}</tr>`).join('\n');
+  return `<table id="${id}-table"><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+}
+
+function percent(x: number, digits = 2): string {
+  return `${(x * 100).toFixed(digits)} %`;
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch] as string);
+}
+
+/** JSON that cannot end its <script> element early: every "<" becomes \u003c (still valid JSON). */
+export function jsonForScript(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+/** Inline script text: a literal "</script" would close the element, so it is broken up. */
+function scriptSafe(source: string): string {
+  return source.replace(/<\/(script)/gi, '<\\/$1');
+}
+
+const STYLE = `
+:root { color-scheme: light; --ink: #1f2933; --muted: #616e7c; --line: #d9e2ec; --fed: #2563eb; --central: #d97706; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: #f8fafc; }
+header, main, footer { max-width: 1080px; margin: 0 auto; padding: 0 24px; }
+header { padding-top: 24px; }
+h1 { font-size: 26px; margin: 0 0 8px; }
+h2 { font-size: 18px; margin: 28px 0 10px; }
+.lede { color: var(--muted); max-width: 820px; }
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(180px, 1fr)); gap: 12px; margin-top: 16px; }
+.card { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; }
+.card .label { font-size: 12px; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); }
+.card .value { font-size: 24px; font-weight: 600; margin: 2px 0; }
+.card .note { font-size: 13px; color: var(--muted); }
+.chart { position: relative; height: 320px; background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 10px; }
+table { border-collapse: collapse; margin: 12px 0; background: #fff; font-variant-numeric: tabular-nums; }
+th, td { border: 1px solid var(--line); padding: 4px 10px; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+#config-table td { text-align: left; }
+th { background: #f0f4f8; font-weight: 600; }
+details summary { cursor: pointer; font-weight: 600; margin-top: 28px; }
+.command { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 13px; background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 8px 10px; overflow-x: auto; white-space: nowrap; }
+footer { color: var(--muted); font-size: 13px; padding-top: 24px; padding-bottom: 32px; }
+`;
+
+/** Draws the three charts from the embedded run result. */
+const RENDER_SCRIPT = `
+(function () {
+  var result = JSON.parse(document.getElementById('${REPORT_DATA_ID}').textContent);
+  if (typeof Chart === 'undefined') return;
+  var fed = getComputedStyle(document.documentElement).getPropertyValue('--fed').trim() || '#2563eb';
+  var central = getComputedStyle(document.documentElement).getPropertyValue('--central').trim() || '#d97706';
+  var labels = [0].concat(result.rounds.map(function (r) { return r.round; }));
+  function series(key) {
+    var sets = [{
+      label: 'federated (' + result.strategy + ')',
+      data: [result.initial[key]].concat(result.rounds.map(function (r) { return r[key]; })),
+      borderColor: fed, backgroundColor: fed, tension: 0.15, pointRadius: 2
+    }];
+    if (result.centralized) {
+      sets.push({
+        label: 'centralised baseline',
+        data: [result.initial[key]].concat(result.centralized.rounds.map(function (r) { return r[key]; })),
+        borderColor: central, backgroundColor: central, borderDash: [6, 4], tension: 0.15, pointRadius: 0
+      });
+    }
+    return sets;
+  }
+  function lineChart(id, key, yTitle, asPercent) {
+    new Chart(document.getElementById(id), {
+      type: 'line',
+      data: { labels: labels, datasets: series(key) },
+      options: {
+        maintainAspectRatio: false, animation: false,
+        interaction: { mode: 'index', intersect: false },
+        scales: {
+          x: { title: { display: true, text: 'round (0 = initial model)' } },
+          y: { title: { display: true, text: yTitle }, ticks: asPercent ? { callback: function (v) { return (v * 100).toFixed(0) + ' %'; } } : {} }
+        },
+        plugins: { tooltip: { callbacks: { label: function (c) { return c.dataset.label + ': ' + (asPercent ? (c.parsed.y * 100).toFixed(2) + ' %' : c.parsed.y.toFixed(4)); } } } }
+      }
+    });
+  }
+  lineChart('accuracy-chart', 'accuracy', 'test accuracy', true);
+  lineChart('loss-chart', 'loss', 'test loss (cross-entropy)', false);
+  var palette = ['#2563eb', '#d97706', '#059669', '#dc2626', '#7c3aed', '#0891b2', '#db2777', '#65a30d', '#9333ea', '#475569'];
+  var partition = result.partition;
+  new Chart(document.getElementById('labels-chart'), {
+    type: 'bar',
+    data: {
+      labels: partition.clientIds,
+      datasets: partition.classNames.map(function (name, k) {
+        return { label: name, data: partition.clients.map(function (c) { return c.labelCounts[k]; }), backgroundColor: palette[k % palette.length] };
+      })
+    },
+    options: {
+      maintainAspectRatio: false, animation: false,
+      scales: { x: { stacked: true }, y: { stacked: true, title: { display: true, text: 'training examples' } } }
+    }
+  });
+})();
+`;
