@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { CohortError } from '../errors.js';
 import { registerDpCommand } from './commands/dp.js';
 import { registerDatasetsCommand } from './commands/datasets.js';
+import { registerSimulateCommand } from './commands/simulate.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   // Commands register below (one line each).
   registerDpCommand(program);
   registerDatasetsCommand(program);
+  registerSimulateCommand(program);
   return program;
 }
 
