@@ -101,7 +101,7 @@ describe('cohort simulate: a run', () => {
     expect(html).not.toMatch(/<script[^>]*\ssrc=/i);
     expect(html).toContain('Chart.js v4');
     expect(stdout).toMatch(/federated \(round 3\)\s+\d+\.\d\d %/);
-    expect(stdout).toMatch(/centralised \(3 epochs\)/);
+    expect(stdout).toMatch(/centralised \(6 epochs\)/); // 3 rounds × 2 local epochs
     expect(stdout).toMatch(/client-4\s+\d+/);
     expect(stdout).toContain(`report: ${report}`);
     expect(readdirSync(folder).filter((f) => f.endsWith('.tmp'))).toEqual([]);
