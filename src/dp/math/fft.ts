@@ -114,6 +114,90 @@ export function inverseFft(re: Float64Array, im: Float64Array): void {
   transform(re, im, true);
 }
 
+/** Twiddle W^k = e^{−2πik/n} for 0 ≤ k < n/2 from the size-n table. */
+function halfSpectrumTwiddles(n: number): Twiddles {
+  return twiddles(n);
+}
+
+/**
+ * The DFT of a real sequence of even power-of-two length n, computed with one complex FFT of length
+ * n/2 (even samples as real part, odd samples as imaginary part, then one butterfly pass; Cooley,
+ * Lewis & Welch 1970, "The fast Fourier transform algorithm: programming considerations in the
+ * calculation of sine, cosine and Laplace transforms"). Returns bins 0..n/2 (the rest are conjugates).
+ */
+export function realFft(input: Float64Array): { re: Float64Array; im: Float64Array } {
+  const n = input.length;
+  check(isPowerOfTwo(n) && n >= 2, 'input.length', n, 'a power of two ≥ 2');
+  const m = n / 2;
+  const zRe = new Float64Array(m);
+  const zIm = new Float64Array(m);
+  for (let k = 0; k < m; k++) {
+    zRe[k] = input[2 * k] as number;
+    zIm[k] = input[2 * k + 1] as number;
+  }
+  fft(zRe, zIm);
+  const re = new Float64Array(m + 1);
+  const im = new Float64Array(m + 1);
+  const { cos, sin } = halfSpectrumTwiddles(n);
+  // E_k = (Z_k + conj Z_{m−k})/2, O_k = −i(Z_k − conj Z_{m−k})/2, X_k = E_k + W^k·O_k.
+  re[0] = (zRe[0] as number) + (zIm[0] as number);
+  im[0] = 0;
+  re[m] = (zRe[0] as number) - (zIm[0] as number);
+  im[m] = 0;
+  for (let k = 1; k < m; k++) {
+    const ar = zRe[k] as number;
+    const ai = zIm[k] as number;
+    const br = zRe[m - k] as number;
+    const bi = -(zIm[m - k] as number);
+    const er = 0.5 * (ar + br);
+    const ei = 0.5 * (ai + bi);
+    const or = 0.5 * (ai - bi);
+    const oi = -0.5 * (ar - br);
+    const wr = cos[k] as number;
+    const wi = -(sin[k] as number);
+    re[k] = er + wr * or - wi * oi;
+    im[k] = ei + wr * oi + wi * or;
+  }
+  return { re, im };
+}
+
+/**
+ * The inverse of realFft: from bins 0..n/2 of a Hermitian spectrum, the real sequence of length n
+ * (Z_k = E_k + i·O_k with E_k = (X_k + conj X_{m−k})/2, O_k = (X_k − conj X_{m−k})·W^{−k}/2).
+ */
+export function inverseRealFft(re: Float64Array, im: Float64Array, n: number): Float64Array {
+  check(isPowerOfTwo(n) && n >= 2, 'n', n, 'a power of two ≥ 2');
+  const m = n / 2;
+  check(re.length === m + 1 && im.length === m + 1, 're.length', re.length, `n/2 + 1 = ${m + 1}`);
+  const zRe = new Float64Array(m);
+  const zIm = new Float64Array(m);
+  const { cos, sin } = halfSpectrumTwiddles(n);
+  for (let k = 0; k < m; k++) {
+    const ar = re[k] as number;
+    const ai = im[k] as number;
+    const br = re[m - k] as number;
+    const bi = -(im[m - k] as number);
+    const er = 0.5 * (ar + br);
+    const ei = 0.5 * (ai + bi);
+    const dr = 0.5 * (ar - br);
+    const di = 0.5 * (ai - bi);
+    // O_k = D_k·W^{−k}, W^{−k} = cos + i·sin.
+    const wr = cos[k] as number;
+    const wi = sin[k] as number;
+    const or = dr * wr - di * wi;
+    const oi = dr * wi + di * wr;
+    zRe[k] = er - oi;
+    zIm[k] = ei + or;
+  }
+  inverseFft(zRe, zIm);
+  const out = new Float64Array(n);
+  for (let k = 0; k < m; k++) {
+    out[2 * k] = zRe[k] as number;
+    out[2 * k + 1] = zIm[k] as number;
+  }
+  return out;
+}
+
 /**
  * Linear convolution of two real sequences through one FFT of size ≥ a.length + b.length − 1.
  * Negative round-off in the result is left as is; callers that hold probabilities clamp it.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { convolveReal, fft, inverseFft, nextPowerOfTwo } from '../../../src/dp/math/fft.js';
+import { convolveReal, fft, inverseFft, inverseRealFft, nextPowerOfTwo, realFft } from '../../../src/dp/math/fft.js';
 import { SeededRandom } from '../../../src/crypto/random.js';
 import { CohortError } from '../../../src/errors.js';
 
@@ -81,5 +81,24 @@ describe('fft', () => {
     expect(() => fft(new Float64Array(4), new Float64Array(8))).toThrow(/im.length/);
     expect(nextPowerOfTwo(5)).toBe(8);
     expect(nextPowerOfTwo(1)).toBe(1);
+  });
+});
+
+describe('real-input FFT', () => {
+  it('realFft equals the complex FFT of the real sequence and inverseRealFft inverts it', () => {
+    const rng = new SeededRandom(11);
+    for (let n = 2; n <= 1024; n *= 2) {
+      const x = Float64Array.from({ length: n }, () => rng.uniform() - 0.3);
+      const re = x.slice();
+      const im = new Float64Array(n);
+      fft(re, im);
+      const half = realFft(x);
+      for (let k = 0; k <= n / 2; k++) {
+        expect(Math.abs((half.re[k] as number) - (re[k] as number))).toBeLessThan(1e-12);
+        expect(Math.abs((half.im[k] as number) - (im[k] as number))).toBeLessThan(1e-12);
+      }
+      const back = inverseRealFft(half.re, half.im, n);
+      for (let j = 0; j < n; j++) expect(Math.abs((back[j] as number) - (x[j] as number))).toBeLessThan(1e-13);
+    }
   });
 });
