@@ -5,4 +5,5 @@ export * from './clients.js';
 export * from './centralized.js';
 export * from './seeds.js';
 export * from './result.js';
+export * from './shared-dataset.js';
 export * from './run.js';

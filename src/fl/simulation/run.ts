@@ -4,7 +4,18 @@
  * the centralised baseline side by side on the executor (worker threads or in-process).
  */
 import { SeededRandom } from '../../crypto/random.js';
-import { type Dataset, fitStandardizer, formatPartitionSpec, loadDataset, parsePartitionSpec, partitionDataset, summarizePartition, trainTestSplit } from '../../data/index.js';
+import {
+  type Dataset,
+  fitStandardizer,
+  formatPartitionSpec,
+  loadDataset,
+  parsePartitionSpec,
+  partitionDataset,
+  type PartitionSpec,
+  type PartitionSummary,
+  summarizePartition,
+  trainTestSplit,
+} from '../../data/index.js';
 import { formatModelSpec, initBackend, parseModelSpec } from '../../ml/index.js';
 import type { Metrics, OptimizerSpec } from '../../ml/model.js';
 import { runFederation, type RoundResult } from '../server.js';
@@ -16,6 +27,7 @@ import type { ModelBlueprint, SimulationExecutor } from './executor.js';
 import { LocalExecutor } from './local-executor.js';
 import type { EvaluationSummary, SimulationResult, SimulationRound } from './result.js';
 import { deriveSeed } from './seeds.js';
+import { toSharedDataset } from './shared-dataset.js';
 
 export interface SimulationHooks {
   /** After each federated round. */
@@ -41,38 +53,19 @@ export async function runSimulation(partial: Partial<SimulationConfig> = {}, hoo
   const partitionSpec = parsePartitionSpec(config.partition);
   const strategySpec = parseStrategySpec(config.strategy, '--strategy');
 
-  const loaded = await loadDataset(config.data, { label: config.label });
-  const { train: rawTrain, test: rawTest } = loaded.predefinedTest
-    ? { train: loaded.data, test: loaded.predefinedTest }
-    : trainTestSplit(loaded.data, { testFraction: config.testFraction, seed: deriveSeed(config.seed, 'split'), stratify: true });
-  // Statistics from the training set only (in a real federation they would be computed with a
-  // federated sum of per-client sums and squares, which gives the same numbers).
-  const standardizer = fitStandardizer(rawTrain);
-  const train = standardizer.apply(rawTrain);
-  const test = standardizer.apply(rawTest);
-  const parts = partitionDataset(train, partitionSpec, config.clients, deriveSeed(config.seed, 'partition'));
-  const clientIds = parts.map((_, i) => `client-${i}`);
+  const workers = Math.min(config.workers, config.clients + (config.centralized ? 1 : 0));
+  const prepared = await prepareData(config, partitionSpec, workers > 0);
+  const { clientIds, clientSizes } = prepared;
 
   const optimizer: OptimizerSpec =
     config.optimizer === 'adam' ? { kind: 'adam', learningRate: config.learningRate } : { kind: 'sgd', learningRate: config.learningRate, momentum: config.momentum };
   const strategy = createStrategy(strategySpec, { localEpochs: config.localEpochs, batchSize: config.batchSize, optimizer, fraction: config.fraction });
 
-  const blueprint: ModelBlueprint = {
-    spec: modelSpec,
-    numFeatures: train.numFeatures,
-    numClasses: train.numClasses,
-    ...(train.exampleShape === undefined ? {} : { exampleShape: train.exampleShape }),
-    seed: deriveSeed(config.seed, 'model'),
-  };
-  const datasets = new Map<string, Dataset>(parts.map((part, i) => [clientIds[i] as string, part]));
-  datasets.set(TEST_ID, test);
-  if (config.centralized) datasets.set(TRAIN_ID, train);
-
-  const workers = Math.min(config.workers, config.clients + (config.centralized ? 1 : 0));
+  const blueprint: ModelBlueprint = { spec: modelSpec, ...prepared.shape, seed: deriveSeed(config.seed, 'model') };
   const backend = await initBackend();
-  const executor = await createExecutor(blueprint, datasets, workers);
+  const executor = await createExecutor(blueprint, prepared.datasets, workers);
   try {
-    const clients = parts.map((part, i) => simulatedClient(executor, clientIds[i] as string, clientIds[i] as string, part.numExamples));
+    const clients = clientIds.map((id, i) => simulatedClient(executor, id, id, clientSizes[i] as number));
     const federatedStart = performance.now();
     let federatedMs = 0;
     const federation = runFederation({
@@ -109,18 +102,10 @@ export async function runSimulation(partial: Partial<SimulationConfig> = {}, hoo
     const finalMetrics = lastRound?.evaluation as Metrics;
     const result: SimulationResult = {
       config,
-      dataset: {
-        name: loaded.data.name,
-        numFeatures: train.numFeatures,
-        numClasses: train.numClasses,
-        classNames: [...train.classNames],
-        trainExamples: train.numExamples,
-        testExamples: test.numExamples,
-        testSet: loaded.predefinedTest ? 'predefined' : 'split',
-      },
+      dataset: prepared.dataset,
       model: { spec: formatModelSpec(modelSpec), numParameters: executor.numParameters },
       strategy: strategy.name,
-      partition: { spec: formatPartitionSpec(partitionSpec), clientIds, ...summarizePartition(parts) },
+      partition: { spec: formatPartitionSpec(partitionSpec), clientIds, ...prepared.summary },
       initial: summarize(federated.initial as Metrics),
       rounds: federated.rounds.map(toSimulationRound),
       final: summarize(finalMetrics),
@@ -131,6 +116,59 @@ export async function runSimulation(partial: Partial<SimulationConfig> = {}, hoo
   } finally {
     await executor.close();
   }
+}
+
+interface PreparedData {
+  /** Every client's partition by id, the test set and (for the baseline) the training set. */
+  readonly datasets: ReadonlyMap<string, Dataset>;
+  readonly clientIds: readonly string[];
+  readonly clientSizes: readonly number[];
+  readonly summary: PartitionSummary;
+  readonly shape: Pick<ModelBlueprint, 'numFeatures' | 'numClasses' | 'exampleShape'>;
+  readonly dataset: SimulationResult['dataset'];
+}
+
+/**
+ * Loads, splits, standardises and partitions. Only the arrays the run needs survive this
+ * function (in shared memory when worker threads will read them), so a large data set is not
+ * held two or three times over.
+ */
+async function prepareData(config: SimulationConfig, partitionSpec: PartitionSpec, shared: boolean): Promise<PreparedData> {
+  const loaded = await loadDataset(config.data, { label: config.label });
+  const { train: rawTrain, test: rawTest } = loaded.predefinedTest
+    ? { train: loaded.data, test: loaded.predefinedTest }
+    : trainTestSplit(loaded.data, { testFraction: config.testFraction, seed: deriveSeed(config.seed, 'split'), stratify: true });
+  // Statistics from the training set only (in a real federation they would be computed with a
+  // federated sum of per-client sums and squares, which gives the same numbers).
+  const standardizer = fitStandardizer(rawTrain);
+  const train = standardizer.apply(rawTrain);
+  const test = standardizer.apply(rawTest);
+  const parts = partitionDataset(train, partitionSpec, config.clients, deriveSeed(config.seed, 'partition'));
+  const clientIds = parts.map((_, i) => `client-${i}`);
+  const keep = shared ? toSharedDataset : (data: Dataset) => data;
+  const datasets = new Map<string, Dataset>(parts.map((part, i) => [clientIds[i] as string, keep(part)]));
+  datasets.set(TEST_ID, keep(test));
+  if (config.centralized) datasets.set(TRAIN_ID, keep(train));
+  return {
+    datasets,
+    clientIds,
+    clientSizes: parts.map((part) => part.numExamples),
+    summary: summarizePartition(parts),
+    shape: {
+      numFeatures: train.numFeatures,
+      numClasses: train.numClasses,
+      ...(train.exampleShape === undefined ? {} : { exampleShape: train.exampleShape }),
+    },
+    dataset: {
+      name: loaded.data.name,
+      numFeatures: train.numFeatures,
+      numClasses: train.numClasses,
+      classNames: [...train.classNames],
+      trainExamples: train.numExamples,
+      testExamples: test.numExamples,
+      testSet: loaded.predefinedTest ? 'predefined' : 'split',
+    },
+  };
 }
 
 async function createExecutor(blueprint: ModelBlueprint, datasets: ReadonlyMap<string, Dataset>, workers: number): Promise<SimulationExecutor> {

@@ -16,6 +16,9 @@ import type { Metrics } from '../../ml/model.js';
 import type { FitConfig, FitResponse } from '../types.js';
 import type { ModelBlueprint, SimulationExecutor } from './executor.js';
 import type { SerializedError, WorkerInit, WorkerReply, WorkerRequest } from './messages.js';
+import { toSharedDataset } from './shared-dataset.js';
+
+export { toSharedDataset };
 
 interface PendingJob {
   readonly request: WorkerRequest;
@@ -26,16 +29,6 @@ interface PendingJob {
 interface Slot {
   readonly worker: Worker;
   current: PendingJob | undefined;
-}
-
-/** A copy of `data` whose arrays live in SharedArrayBuffers (read by all workers, copied by none). */
-export function toSharedDataset(data: Dataset): Dataset {
-  if (data.features.buffer instanceof SharedArrayBuffer && data.labels.buffer instanceof SharedArrayBuffer) return data;
-  const features = new Float32Array(new SharedArrayBuffer(data.features.length * Float32Array.BYTES_PER_ELEMENT));
-  features.set(data.features);
-  const labels = new Int32Array(new SharedArrayBuffer(data.labels.length * Int32Array.BYTES_PER_ELEMENT));
-  labels.set(data.labels);
-  return { ...data, features, labels };
 }
 
 /**
