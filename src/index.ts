@@ -4,3 +4,5 @@ export * from './crypto/random.js';
 export * from './data/index.js';
 export { type BudgetLedger, type PrivacyBudget, type SpendRequest, type LedgerEntry, type SpendGrant, type SpendRefusal, type SpendOutcome, budgetExceededError } from './dp/budget-ledger.js';
 export { InMemoryBudgetLedger, type InMemoryBudgetLedgerOptions } from './dp/budget-ledger-memory.js';
+export * from './aggregation/index.js';
+export * from './fl/index.js';
