@@ -17,8 +17,8 @@ import { MAX_SAFE, type RandomWords } from './random-words.js';
 
 let expMinusOneWords: Uint32Array = computeExpMinusOneWords(8);
 
-/** The first `count` 32-bit words of the binary expansion of e^−1, from the alternating series. */
-function computeExpMinusOneWords(count: number): Uint32Array {
+/** The first `count` 32-bit words of the binary expansion of e^−1, from the alternating series (exported for tests). */
+export function computeExpMinusOneWords(count: number): Uint32Array {
   const bits = BigInt(32 * count);
   for (let guard = 64n; ; guard *= 2n) {
     const scale = 1n << (bits + guard);

@@ -87,24 +87,37 @@ export function rationalToNumber(r: Rational): number {
   const n = r.numerator;
   const d = r.denominator;
   if (n <= BigInt(Number.MAX_SAFE_INTEGER) && d <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(n) / Number(d);
-  // Scale both to about 64 significant bits so the quotient keeps full double precision.
-  const shift = BigInt(Math.max(0, Math.max(n.toString(2).length, d.toString(2).length) - 64));
-  return Number(n >> shift) / Number(d >> shift);
+  // Keep the top 64 bits of each, divide, then scale by the dropped powers of two in steps that
+  // cannot overflow or underflow on the way.
+  const negative = n < 0n;
+  const a = negative ? -n : n;
+  const shiftA = Math.max(0, a.toString(2).length - 64);
+  const shiftD = Math.max(0, d.toString(2).length - 64);
+  let value = Number(a >> BigInt(shiftA)) / Number(d >> BigInt(shiftD));
+  let exponent = shiftA - shiftD;
+  while (exponent > 0) {
+    const step = Math.min(exponent, 1000);
+    value *= 2 ** step;
+    exponent -= step;
+  }
+  while (exponent < 0) {
+    const step = Math.min(-exponent, 1000);
+    value /= 2 ** step;
+    exponent += step;
+  }
+  return negative ? -value : value;
 }
 
 /** floor(sqrt(n)) for n ≥ 0 (Newton's method on bigints). */
 export function integerSqrt(n: bigint): bigint {
   if (n < 0n) throw new CohortError('INVALID_ARGUMENT', `integerSqrt needs n ≥ 0 (got ${n}n)`, { subject: 'n' });
   if (n < 2n) return n;
-  let x = BigInt(Math.floor(Math.sqrt(Number(n))));
-  // Correct the double estimate: Newton steps from above, then fix off-by-one.
-  if (x === 0n) x = 1n;
+  // Newton's iteration from a start above √n decreases monotonically to floor(√n).
+  let x = 1n << BigInt(Math.ceil(n.toString(2).length / 2));
   for (;;) {
     const y = (x + n / x) >> 1n;
     if (y >= x) break;
     x = y;
   }
-  while (x * x > n) x -= 1n;
-  while ((x + 1n) * (x + 1n) <= n) x += 1n;
   return x;
 }
