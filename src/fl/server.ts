@@ -32,9 +32,19 @@ export interface RoundResult {
   readonly durationMs: number;
 }
 
+/** Flower's ClientManager, reduced to what the loop needs: who can take part in a round. */
+export interface ClientManager {
+  /** The clients available for `round`; may wait until enough have connected. */
+  available(round: number): readonly FederatedClient[] | Promise<readonly FederatedClient[]>;
+}
+
 export interface RunFederationOptions {
   readonly strategy: Strategy;
-  readonly clients: readonly FederatedClient[];
+  /**
+   * The participants: a fixed list (simulation), or a manager asked each round for the clients
+   * available then (a network server whose clients come and go).
+   */
+  readonly clients: readonly FederatedClient[] | ClientManager;
   readonly rounds: number;
   readonly initialWeights: Float32Array;
   /** Centralised evaluation of the global weights after each round (round 0 = initial weights). */
@@ -57,18 +67,13 @@ export interface FederationResult {
 }
 
 export async function runFederation(options: RunFederationOptions): Promise<FederationResult> {
-  const { strategy, clients, rounds, evaluateGlobal, onRound, signal } = options;
+  const { strategy, rounds, evaluateGlobal, onRound, signal } = options;
   check(Number.isInteger(rounds) && rounds >= 1, 'rounds', rounds, 'an integer ≥ 1');
-  check(Array.isArray(clients) && clients.length >= 1, 'clients.length', clients?.length, 'at least 1');
+  const manager: ClientManager = Array.isArray(options.clients) ? fixedClients(options.clients as readonly FederatedClient[]) : (options.clients as ClientManager);
+  check(typeof manager?.available === 'function', 'clients', typeof options.clients, 'an array of clients or a ClientManager');
   check(options.initialWeights instanceof Float32Array, 'initialWeights', typeof options.initialWeights, 'a Float32Array');
   const firstRound = options.firstRound ?? 1;
   check(Number.isInteger(firstRound) && firstRound >= 1, 'firstRound', firstRound, 'an integer ≥ 1');
-  const byId = new Map<string, FederatedClient>();
-  for (const client of clients) {
-    check(!byId.has(client.id), 'client id', client.id, 'unique');
-    byId.set(client.id, client);
-  }
-  const infos: ClientInfo[] = clients.map((client) => (client.numExamples === undefined ? { id: client.id } : { id: client.id, numExamples: client.numExamples }));
   const rng = options.rng ?? secureRandom();
 
   let weights = strategy.initialize ? await strategy.initialize(options.initialWeights) : options.initialWeights;
@@ -79,6 +84,7 @@ export async function runFederation(options: RunFederationOptions): Promise<Fede
   for (let round = firstRound; round < firstRound + rounds; round++) {
     signal?.throwIfAborted();
     const started = performance.now();
+    const { byId, infos } = indexClients(await manager.available(round));
     const context = { round, globalWeights: weights, clients: infos, rng };
     const instructions = await strategy.configureFit(context);
     if (instructions.length === 0) {
@@ -123,6 +129,23 @@ export async function runFederation(options: RunFederationOptions): Promise<Fede
     await onRound?.(result);
   }
   return initial === undefined ? { weights, rounds: results } : { weights, rounds: results, initial };
+}
+
+function fixedClients(clients: readonly FederatedClient[]): ClientManager {
+  check(clients.length >= 1, 'clients.length', clients.length, 'at least 1');
+  indexClients(clients); // fail before the first round on duplicate ids
+  return { available: () => clients };
+}
+
+function indexClients(clients: readonly FederatedClient[]): { byId: Map<string, FederatedClient>; infos: ClientInfo[] } {
+  check(clients.length >= 1, 'available clients', clients.length, 'at least 1');
+  const byId = new Map<string, FederatedClient>();
+  for (const client of clients) {
+    check(!byId.has(client.id), 'client id', client.id, 'unique');
+    byId.set(client.id, client);
+  }
+  const infos = clients.map((client): ClientInfo => (client.numExamples === undefined ? { id: client.id } : { id: client.id, numExamples: client.numExamples }));
+  return { byId, infos };
 }
 
 function lookUp(byId: Map<string, FederatedClient>, clientId: string, round: number): FederatedClient {

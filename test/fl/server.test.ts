@@ -141,6 +141,24 @@ describe('runFederation with FedAvg', () => {
     await expect(run).rejects.toThrow(/aborted/i);
   });
 
+  it('asks a ClientManager each round who is available (clients that come and go)', async () => {
+    const all = makeClients();
+    const asked: number[] = [];
+    const manager = {
+      available: async (round: number) => {
+        asked.push(round);
+        return round % 2 === 1 ? all.slice(0, 2) : all.slice(2);
+      },
+    };
+    const result = await runFederation({ strategy: new FedAvg({ localEpochs: 1, batchSize: 1, optimizer }), clients: manager, rounds: 3, initialWeights: Float32Array.of(0, 0), rng: new SeededRandom(7) });
+    expect(asked).toEqual([1, 2, 3]);
+    expect(result.rounds.map((r) => r.participants)).toEqual([['c0', 'c1'], ['c2', 'c3'], ['c0', 'c1']]);
+    const empty = { available: () => [] };
+    await expect(runFederation({ strategy: new FedAvg({ localEpochs: 1, batchSize: 1, optimizer }), clients: empty, rounds: 1, initialWeights: Float32Array.of(0, 0) })).rejects.toThrow(
+      /available clients must be at least 1 \(got 0\)/,
+    );
+  });
+
   it('rejects bad options and a strategy that picks an unknown client', async () => {
     const base = { strategy: new FedAvg({ localEpochs: 1, batchSize: 1, optimizer }), clients: makeClients(), rounds: 1, initialWeights: Float32Array.of(0, 0) };
     await expect(runFederation({ ...base, rounds: 0 })).rejects.toThrow(/rounds must be an integer ≥ 1 \(got 0\)/);
