@@ -13,6 +13,7 @@ export type CohortErrorCode =
   | 'DP_BUDGET_EXCEEDED'
   | 'DP_TARGET_UNREACHABLE'
   | 'STORE_ERROR'
+  | 'PLAINTEXT_OUT_OF_RANGE'
   | 'INTERNAL';
 
 export class CohortError extends Error {
