@@ -35,7 +35,7 @@ let wasmPathsSet = false;
  * backend return the one already chosen; an explicit different backend switches to it.
  * Throws UNSUPPORTED when an explicitly requested backend cannot be loaded.
  */
-export function initBackend(options: BackendOptions = {}): Promise<string> {
+export async function initBackend(options: BackendOptions = {}): Promise<string> {
   const requested = options.backend;
   check(requested === undefined || BACKENDS.includes(requested), 'backend', requested, 'one of "wasm", "cpu", "tensorflow"');
   // Calls are serialised so that two concurrent callers never race on tf.setBackend.
