@@ -6,3 +6,4 @@ export { type BudgetLedger, type PrivacyBudget, type SpendRequest, type LedgerEn
 export { InMemoryBudgetLedger, type InMemoryBudgetLedgerOptions } from './dp/budget-ledger-memory.js';
 export * from './aggregation/index.js';
 export * from './fl/index.js';
+export * from './ml/index.js';
