@@ -161,6 +161,17 @@ describe('RDP accountant behaviour', () => {
     expect(accountant.getDelta(0)).toBeLessThanOrEqual(1);
   });
 
+  it('extends the default orders past 63 when 63 is the best order, but never explicit orders', () => {
+    const event = { kind: 'poisson-gaussian', noiseMultiplier: 20, sampleRate: 0.04, steps: 100 } as const;
+    const auto = new RdpAccountant().compose(event).report(1e-5);
+    const fixed = new RdpAccountant({ orders: [...DEFAULT_RDP_ORDERS] }).compose(event).report(1e-5);
+    expect(fixed.optimalOrder).toBe(63);
+    expect(fixed.optimalOrderAtBoundary).toBe(true);
+    expect(auto.optimalOrder).toBeGreaterThan(63);
+    expect(auto.epsilon).toBeLessThan(fixed.epsilon);
+    expect(new RdpAccountant().compose(event).getDelta(auto.epsilon)).toBeLessThanOrEqual(1e-5 * (1 + 1e-9));
+  });
+
   it('an empty accountant spends nothing', () => {
     const accountant = new RdpAccountant();
     expect(accountant.getEpsilon(1e-5)).toBe(0);

@@ -1,0 +1,2 @@
+// Noise calibration: the noise multiplier for a target (ε, δ).
+export * from './noise-multiplier.js';
