@@ -7,3 +7,5 @@ export { InMemoryBudgetLedger, type InMemoryBudgetLedgerOptions } from './dp/bud
 export * from './aggregation/index.js';
 export * from './fl/index.js';
 export * from './ml/index.js';
+export * from './dp/accountants/index.js';
+export * from './dp/calibration/index.js';
