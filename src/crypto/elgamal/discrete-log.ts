@@ -47,6 +47,8 @@ interface BabyStepTable {
   readonly keys: Map<bigint, number>;
   /** −(2·size − 1)·B, one giant step. */
   readonly giantStep: EdwardsPoint;
+  /** −c·B for the first window centres c seen so far (one per range start). */
+  readonly startOffsets: Map<number, EdwardsPoint>;
 }
 
 const tables = new Map<number, BabyStepTable>();
@@ -74,7 +76,7 @@ export function ristretto255DiscreteLog(element: Ristretto255Element, options: D
 
   // Giant step i looks at Q − (firstCentre + i·stride)·B, which is j·B with |j| < size iff v is
   // in that step's window.
-  let current = toEdwards(element).add(generatorMultiple(-firstCentre));
+  let current = toEdwards(element).add(startOffset(table, firstCentre));
   for (let index = 0; index < steps; index += KEY_BATCH) {
     const batch: EdwardsPoint[] = [];
     for (let k = 0; k < KEY_BATCH && index + k < steps; k++) {
@@ -161,7 +163,17 @@ function buildTable(size: number): BabyStepTable {
     const batchKeys = classKeys(batch);
     for (let k = 0; k < batchKeys.length; k++) keys.set(batchKeys[k] as bigint, start + k);
   }
-  return { size, keys, giantStep: generatorMultiple(-(2 * size - 1)) };
+  return { size, keys, giantStep: generatorMultiple(-(2 * size - 1)), startOffsets: new Map() };
+}
+
+function startOffset(table: BabyStepTable, firstCentre: number): EdwardsPoint {
+  let offset = table.startOffsets.get(firstCentre);
+  if (offset === undefined) {
+    offset = generatorMultiple(-firstCentre);
+    if (table.startOffsets.size >= 16) table.startOffsets.clear(); // only a few bounds are used at once
+    table.startOffsets.set(firstCentre, offset);
+  }
+  return offset;
 }
 
 /** The Edwards representative of B (the same representative noble's ristretto uses). */
