@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { CohortError, check } from '../errors.js';
+import { addBias } from './bias-add.js';
 import { maxPool2x2 } from './max-pool.js';
 import { formatModelSpec } from './model-spec.js';
 import type { ModelSpec } from './model.js';
@@ -207,7 +208,7 @@ export function forwardLogits(
         const kernel = take() as tf.Tensor2D;
         const bias = take();
         h = training
-          ? activate(tf.add(tf.matMul(h as tf.Tensor2D, kernel), bias), layer.activation)
+          ? activate(addBias(tf.matMul(h as tf.Tensor2D, kernel), bias, true), layer.activation)
           : tf.fused.matMul({ a: h as tf.Tensor2D, b: kernel, bias, activation: layer.activation });
         break;
       }
@@ -215,7 +216,7 @@ export function forwardLogits(
         const kernel = take() as tf.Tensor4D;
         const bias = take();
         h = training
-          ? activate(tf.add(tf.conv2d(h as tf.Tensor4D, kernel, 1, 'same'), bias), layer.activation)
+          ? activate(addBias(tf.conv2d(h as tf.Tensor4D, kernel, 1, 'same'), bias, true), layer.activation)
           : tf.fused.conv2d({ x: h as tf.Tensor4D, filter: kernel, strides: 1, pad: 'same', bias, activation: layer.activation });
         break;
       }

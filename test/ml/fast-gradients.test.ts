@@ -10,6 +10,7 @@ import {
   initialWeights,
   setFastGradients,
 } from '../../src/ml/index.js';
+import { addBias } from '../../src/ml/bias-add.js';
 import { maxPool2x2 } from '../../src/ml/max-pool.js';
 import { matmul, maxAbsDifference, transpose, uniformArray } from './helpers.js';
 
@@ -126,20 +127,23 @@ function convReference(
 }
 
 describe('Conv2D gradient on wasm (which has no Conv2DBackpropFilter kernel)', () => {
-  const cases: Array<{ pad: 'same' | 'valid'; kernel: [number, number] }> = [
-    { pad: 'same', kernel: [3, 3] },
-    { pad: 'valid', kernel: [3, 3] },
-    { pad: 'same', kernel: [3, 1] },
-    { pad: 'valid', kernel: [2, 2] },
-    { pad: 'same', kernel: [5, 5] },
+  // Small patches (kh·kw·C ≤ 32) take the im2col path, larger ones the batch↔channel convolution.
+  const cases: Array<{ pad: 'same' | 'valid'; kernel: [number, number]; channels: number }> = [
+    { pad: 'same', kernel: [3, 3], channels: 3 },
+    { pad: 'valid', kernel: [3, 3], channels: 1 },
+    { pad: 'same', kernel: [3, 1], channels: 3 },
+    { pad: 'valid', kernel: [2, 2], channels: 3 },
+    { pad: 'same', kernel: [3, 3], channels: 4 },
+    { pad: 'valid', kernel: [3, 3], channels: 5 },
+    { pad: 'same', kernel: [5, 5], channels: 3 },
   ];
-  for (const { pad, kernel } of cases) {
-    it(`pad '${pad}', kernel ${kernel.join('×')}: dx and dW equal the direct sums`, () => {
-      const rng = new SeededRandom(7 + kernel[0] * 10 + kernel[1]);
-      const xShape = [2, 6, 5, 3];
-      const fShape = [kernel[0], kernel[1], 3, 4];
-      const xValues = uniformArray(2 * 6 * 5 * 3, rng);
-      const fValues = uniformArray(kernel[0] * kernel[1] * 12, rng);
+  for (const { pad, kernel, channels } of cases) {
+    it(`pad '${pad}', kernel ${kernel.join('×')}, ${channels} channels: dx and dW equal the direct sums`, () => {
+      const rng = new SeededRandom(7 + kernel[0] * 10 + kernel[1] + channels * 100);
+      const xShape = [2, 6, 5, channels];
+      const fShape = [kernel[0], kernel[1], channels, 4];
+      const xValues = uniformArray(2 * 6 * 5 * channels, rng);
+      const fValues = uniformArray(kernel[0] * kernel[1] * channels * 4, rng);
       const probe = convReference(xValues, xShape, fValues, fShape, new Float32Array(2 * 6 * 5 * 4), pad);
       const dyValues = uniformArray(2 * probe.outHeight * probe.outWidth * 4, rng);
       const expected = convReference(xValues, xShape, fValues, fShape, dyValues, pad);
@@ -177,6 +181,27 @@ describe('max pooling gradient', () => {
     expect(maxAbsDifference(maxPool2x2(z, true).dataSync(), tf.maxPool(z, 2, 2, 'valid').dataSync())).toBe(0);
     tf.dispose([z, dy, fast, stock]);
   });
+});
+
+describe('bias add gradient', () => {
+  for (const shape of [[5, 3], [2, 4, 3, 6]]) {
+    it(`rank ${shape.length}: d bias = Σ dy over all but the last axis, dx = dy`, () => {
+      const rng = new SeededRandom(13);
+      const size = shape.reduce((a, b) => a * b, 1);
+      const channels = shape.at(-1)!;
+      const x = tf.tensor(uniformArray(size, rng), shape);
+      const bias = tf.tensor1d(uniformArray(channels, rng));
+      const dyValues = uniformArray(size, rng);
+      const dy = tf.tensor(dyValues, shape);
+      const [dx, dBias] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(addBias(a, b, true), dy)))([x, bias]) as [tf.Tensor, tf.Tensor];
+      const expected = new Float64Array(channels);
+      dyValues.forEach((v, i) => (expected[i % channels] += v));
+      expect(maxAbsDifference(dBias.dataSync(), expected)).toBeLessThan(1e-5);
+      expect(dx.dataSync()).toEqual(dyValues);
+      expect(maxAbsDifference(addBias(x, bias, true).dataSync(), tf.add(x, bias).dataSync())).toBe(0);
+      tf.dispose([x, bias, dy, dx, dBias]);
+    });
+  }
 });
 
 describe('whole-model gradients', () => {
