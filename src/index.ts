@@ -9,3 +9,4 @@ export * from './fl/index.js';
 export * from './ml/index.js';
 export * from './dp/accountants/index.js';
 export * from './dp/calibration/index.js';
+export * from './crypto/elgamal/index.js';

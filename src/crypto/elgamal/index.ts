@@ -11,7 +11,7 @@ export {
   ristretto255Identity,
   type Ristretto255Element,
 } from './group.js';
-export type { ByteEncoding } from './encoding.js';
+export type { ByteEncoding as ElGamalTextEncoding } from './encoding.js';
 export {
   elGamalPrivateKeyFromScalar,
   elGamalPublicKeyFromElement,
