@@ -4,6 +4,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SeededRandom } from '../../src/crypto/random.js';
 import {
   buildArchitecture,
+  createModel,
   crossEntropyLoss,
   forwardLogits,
   initBackend,
@@ -12,7 +13,7 @@ import {
 } from '../../src/ml/index.js';
 import { addBias } from '../../src/ml/bias-add.js';
 import { maxPool2x2 } from '../../src/ml/max-pool.js';
-import { matmul, maxAbsDifference, transpose, uniformArray } from './helpers.js';
+import { bars, matmul, maxAbsDifference, transpose, uniformArray } from './helpers.js';
 
 beforeAll(async () => {
   expect(await initBackend({ backend: 'wasm' })).toBe('wasm');
@@ -233,6 +234,54 @@ describe('whole-model gradients', () => {
       const wasm = await gradientsOn('wasm');
       const cpu = await gradientsOn('cpu');
       wasm.forEach((g, i) => expect(maxAbsDifference(g, cpu[i]!)).toBeLessThan(1e-4));
+    });
+  }
+});
+
+describe('no transposed matmul on wasm', () => {
+  /** Runs `f` with the wasm matmul kernels wrapped to record their transpose flags. */
+  async function transposeFlags(f: () => Promise<unknown>): Promise<string[]> {
+    const seen: string[] = [];
+    const originals = ['BatchMatMul', '_FusedMatMul'].map((name) => tf.getKernel(name, 'wasm')!);
+    for (const original of originals) {
+      tf.unregisterKernel(original.kernelName, 'wasm');
+      tf.registerKernel({
+        kernelName: original.kernelName,
+        backendName: 'wasm',
+        kernelFunc: (args) => {
+          const attrs = args.attrs as { transposeA: boolean; transposeB: boolean };
+          seen.push(`${original.kernelName}:${attrs.transposeA ? 'T' : 'N'}${attrs.transposeB ? 'T' : 'N'}`);
+          return original.kernelFunc(args);
+        },
+      });
+    }
+    try {
+      await f();
+    } finally {
+      for (const original of originals) {
+        tf.unregisterKernel(original.kernelName, 'wasm');
+        tf.registerKernel(original);
+      }
+    }
+    return [...new Set(seen)].sort();
+  }
+
+  for (const spec of [{ kind: 'mlp', hidden: [8] } as const, { kind: 'cnn' } as const]) {
+    it(`${spec.kind}: training and evaluation use only the plain matmul path (stock gradients would not)`, async () => {
+      const data = bars(32, 1);
+      const model = await createModel(spec, { numFeatures: 64, numClasses: 2, exampleShape: [8, 8, 1] }, { seed: 1 });
+      const options = { epochs: 1, batchSize: 16, seed: 1, optimizer: { kind: 'sgd', learningRate: 0.1 } } as const;
+      const fast = await transposeFlags(async () => {
+        await model.train(data, options);
+        await model.evaluate(data);
+      });
+      expect(fast).toEqual(['BatchMatMul:NN', '_FusedMatMul:NN']);
+      setFastGradients(false);
+      if (spec.kind === 'mlp') {
+        const stock = await transposeFlags(() => model.train(data, options));
+        expect(stock).toEqual(expect.arrayContaining(['BatchMatMul:NT', 'BatchMatMul:TN']));
+      }
+      model.dispose();
     });
   }
 });
