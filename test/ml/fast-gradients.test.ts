@@ -196,7 +196,7 @@ describe('bias add gradient', () => {
       const dy = tf.tensor(dyValues, shape);
       const [dx, dBias] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(addBias(a, b, true), dy)))([x, bias]) as [tf.Tensor, tf.Tensor];
       const expected = new Float64Array(channels);
-      dyValues.forEach((v, i) => (expected[i % channels] += v));
+      dyValues.forEach((v, i) => (expected[i % channels] = expected[i % channels]! + v));
       expect(maxAbsDifference(dBias.dataSync(), expected)).toBeLessThan(1e-5);
       expect(dx.dataSync()).toEqual(dyValues);
       expect(maxAbsDifference(addBias(x, bias, true).dataSync(), tf.add(x, bias).dataSync())).toBe(0);
