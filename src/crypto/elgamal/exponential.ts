@@ -1,7 +1,7 @@
 /**
  * Exponential ("lifted") ElGamal: the message is put in the exponent, Enc(m; r) = (r·B, m·B + r·h),
  * which makes the scheme additively homomorphic (R. Cramer, R. Gennaro, B. Schoenmakers, "A secure
- * and optimally efficient multi-authority election scheme", EUROCRYPT 1997, §2.3):
+ * and optimally efficient multi-authority election scheme", EUROCRYPT 1997):
  *   Enc(a) ⊙ Enc(b) = Enc(a + b),   Enc(a) with m·B added = Enc(a + m),   k ⊗ Enc(a) = Enc(k·a).
  * Decryption yields m·B, and m is recovered by a discrete logarithm, feasible only when m is
  * small: the caller states a bound and baby-step giant-step searches it (discrete-log.ts).

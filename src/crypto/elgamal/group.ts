@@ -15,13 +15,13 @@ const Point = ristretto255.Point;
 /** An element of ristretto255 (a noble `RistrettoPoint`). Compare with `.equals`, never `===`. */
 export type Ristretto255Element = InstanceType<typeof ristretto255.Point>;
 
-/** ℓ, the prime order of ristretto255 (RFC 9496 §4: the order of the Ed25519 base point). */
+/** ℓ, the prime order of ristretto255 (RFC 9496; the order of the Ed25519 base point). */
 export const RISTRETTO255_ORDER: bigint = Point.Fn.ORDER;
 
 /** Bytes in one encoded element or scalar. */
 export const RISTRETTO255_BYTES = 32;
 
-/** The generator B of RFC 9496 §4.4 (the Ed25519 base point's class). */
+/** The generator B of RFC 9496 (the class of the Ed25519 base point; encoding in its Appendix A.1). */
 export function ristretto255Generator(): Ristretto255Element {
   return Point.BASE;
 }

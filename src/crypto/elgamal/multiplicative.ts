@@ -12,7 +12,7 @@ import { checkCiphertext, makeCiphertext, type ElGamalCiphertext } from './ciphe
 import { checkElement, multiplyGeneratorSecret, randomNonzeroScalar, type Ristretto255Element } from './group.js';
 import { checkPrivateKey, checkPublicKey, type ElGamalPrivateKey, type ElGamalPublicKey } from './keys.js';
 
-/** Encryptions with one key after which its fixed-base table is built (≈ 35 ms, then each r·h is ~2× faster). */
+/** Encryptions with one key after which its fixed-base table is built (≈ 60 ms here; r·h is then ~3× faster). */
 const PRECOMPUTE_AFTER_USES = 32;
 const PRECOMPUTE_WINDOW_BITS = 8;
 const keyUses = new WeakMap<Ristretto255Element, number>();

@@ -88,7 +88,7 @@ describe('baby-step giant-step discrete logarithm', () => {
 
 describe('the hash key of a ristretto255 element', () => {
   // The 8 Ed25519 torsion points; adding one of order dividing 4 gives another representative
-  // of the same ristretto255 element (RFC 9496 §3), adding one of order 8 gives a different one.
+  // of the same ristretto255 element (ristretto255 is the even points modulo the 4-torsion); adding one of order 8 does not.
   const torsion = ED25519_TORSION_SUBGROUP.map((hex) => ed25519.Point.fromHex(hex));
   const rng = new SeededRandom(41);
   const elements = [B, ristretto255Identity(), ...Array.from({ length: 6 }, () => randomRistretto255Element(rng))];
