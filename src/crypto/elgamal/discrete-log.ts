@@ -25,7 +25,7 @@ type EdwardsPoint = InstanceType<typeof ed25519.Point>;
 const FIELD_PRIME: bigint = Edwards.Fp.ORDER;
 const IDENTITY_KEY = -1n;
 
-/** Largest accepted bound: 2^40 (a default table of 2^20 entries, ≈ 100 MB, ≈ 10 s to build). */
+/** Largest accepted bound: 2^40 (its default table has 2^20 entries: ≈ 85 MB and ≈ 15–20 s to build, extrapolated from 2^17). */
 export const MAX_DISCRETE_LOG_BOUND = 2 ** 40;
 /** Largest accepted explicit table size. */
 export const MAX_DISCRETE_LOG_TABLE_SIZE = 2 ** 21;
