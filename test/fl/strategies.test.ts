@@ -72,6 +72,13 @@ describe('FedAvg aggregation', () => {
     expect(bad({ numExamples: 1.5 })).toThrow(/numExamples = 1.5/);
   });
 
+  it('keeps the code of the cause when every client failed', () => {
+    const failures = [{ clientId: 'w', error: new CohortError('INTERNAL', 'a simulation worker stopped: exit code 1') }];
+    const run = () => new FedAvg(local).aggregateFit({ round: 2, globalWeights: new Float32Array(1), results: [], failures });
+    expect(run).toThrow(/round 2: no client returned a result \(1 failed; first "w": a simulation worker stopped: exit code 1\)/);
+    expect(run).toThrow(expect.objectContaining({ code: 'INTERNAL' }));
+  });
+
   it('tolerates failed clients by default, refuses them with acceptFailures: false, and needs one result', () => {
     const ok: FitOutcome = { clientId: 'a', weights: Float32Array.of(4), numExamples: 1, metrics: { trainLoss: 0 } };
     const failures = [{ clientId: 'b', error: new Error('timeout') }];
@@ -79,7 +86,7 @@ describe('FedAvg aggregation', () => {
     expect(() => new FedAvg({ ...local, acceptFailures: false }).aggregateFit({ round: 1, globalWeights: new Float32Array(1), results: [ok], failures })).toThrow(
       /round 1: 1 client\(s\) failed, first "b": timeout/,
     );
-    expect(() => new FedAvg(local).aggregateFit({ round: 3, globalWeights: new Float32Array(1), results: [], failures })).toThrow(/round 3: no client returned a result \(1 failed\)/);
+    expect(() => new FedAvg(local).aggregateFit({ round: 3, globalWeights: new Float32Array(1), results: [], failures })).toThrow(/round 3: no client returned a result \(1 failed; first "b": timeout\)/);
   });
 });
 

@@ -86,7 +86,11 @@ export class FedAvg implements Strategy {
       });
     }
     if (results.length === 0) {
-      throw new CohortError('INVALID_DATA', `round ${round}: no client returned a result (${failures.length} failed)`, { subject: 'results' });
+      const first = failures[0];
+      const reason = first === undefined ? '' : `; first ${JSON.stringify(first.clientId)}: ${describeError(first.error)}`;
+      // Keep the cause's code: a crashed worker (INTERNAL) is not the user's bad input.
+      const code = first?.error instanceof CohortError ? first.error.code : 'INVALID_DATA';
+      throw new CohortError(code, `round ${round}: no client returned a result (${failures.length} failed${reason})`, { subject: 'results', cause: first?.error });
     }
     let examples = 0;
     let lossSum = 0;
