@@ -20,7 +20,7 @@ import {
 } from '../../../src/crypto/paillier/index.js';
 import { SeededRandom } from '../../../src/crypto/random.js';
 import { CohortError } from '../../../src/errors.js';
-import { scalar, vectorPrivateKey, vectorPublicKey, vectors } from './vectors.js';
+import { vectorPrivateKey, vectorPublicKey, vectors, type OperandCase, type Operation } from './vectors.js';
 
 const rng = new SeededRandom(1999);
 const { publicKey, privateKey } = generateKeypair({ bits: 512, rng });
@@ -67,25 +67,24 @@ describe('python-paillier known answers', () => {
   });
 
   it('matches python-paillier homomorphic operations ciphertext for ciphertext', () => {
-    const byOp = Object.fromEntries(vectors.operations.map((o) => [o['op'] as string, o])) as Record<string, Record<string, never>>;
-    const enc = (a: { value: number | string; kind?: 'int'; r: string }) =>
-      vectorPublicKey.encrypt(a.kind === 'int' ? BigInt(a.value) : (a.value as number), { r: BigInt(a.r) });
-    const check = (result: EncryptedNumber, expected: Record<string, never>) => {
-      expect(result.ciphertext).toBe(BigInt(expected['ciphertext']));
-      expect(result.exponent).toBe(expected['exponent']);
+    const operation = (op: Operation['op']): Operation => vectors.operations.find((o) => o.op === op) as Operation;
+    const enc = (a: OperandCase) => vectorPublicKey.encrypt(a.kind === 'int' ? BigInt(a.value) : (a.value as number), { r: BigInt(a.r) });
+    const check = (result: EncryptedNumber, expected: Operation) => {
+      expect(result.ciphertext).toBe(BigInt(expected.ciphertext));
+      expect(result.exponent).toBe(expected.exponent);
     };
-    const add = byOp['addEncrypted'] as Record<string, never>;
-    const sum = enc(add['a']).add(enc(add['b']));
+    const add = operation('addEncrypted');
+    const sum = enc(add.a).add(enc(add.b as OperandCase));
     check(sum, add);
-    expect(vectorPrivateKey.decrypt(sum)).toBe(add['decrypted']);
-    const addScalar = byOp['addScalar'] as Record<string, never>;
-    check(enc(addScalar['a']).add(addScalar['scalar'] as number), addScalar);
-    const mulInt = byOp['multiplyInt'] as Record<string, never>;
-    check(enc(mulInt['a']).multiply(BigInt(mulInt['scalar'])), mulInt);
-    const mulFloat = byOp['multiplyFloat'] as Record<string, never>;
-    check(enc(mulFloat['a']).multiply(mulFloat['scalar'] as number), mulFloat);
-    const lower = byOp['decreaseExponent'] as Record<string, never>;
-    check(enc(lower['a']).decreaseExponentTo(lower['to'] as number), lower);
+    expect(vectorPrivateKey.decrypt(sum)).toBe(add.decrypted);
+    const addScalar = operation('addScalar');
+    check(enc(addScalar.a).add(addScalar.scalar as number), addScalar);
+    const mulInt = operation('multiplyInt');
+    check(enc(mulInt.a).multiply(BigInt(mulInt.scalar as string)), mulInt);
+    const mulFloat = operation('multiplyFloat');
+    check(enc(mulFloat.a).multiply(mulFloat.scalar as number), mulFloat);
+    const lower = operation('decreaseExponent');
+    check(enc(lower.a).decreaseExponentTo(lower.to as number), lower);
   });
 
   it('writes and reads pheutil JWKs (base64url integers, p < q)', () => {

@@ -17,7 +17,24 @@ export interface PheutilVectors {
   readonly decodeOverflow: { encoding: string; exponent: number }[];
   readonly rawEncrypt: { plaintext: string; r: string; ciphertext: string }[];
   readonly encrypt: { value: number; r: string; ciphertext: string; exponent: number; pheutil: { v: string; e: number }; decrypted: number }[];
-  readonly operations: Record<string, unknown>[];
+  readonly operations: Operation[];
+}
+
+export interface OperandCase {
+  readonly value: number | string;
+  readonly kind?: 'int';
+  readonly r: string;
+}
+
+export interface Operation {
+  readonly op: 'addEncrypted' | 'addScalar' | 'multiplyInt' | 'multiplyFloat' | 'decreaseExponent';
+  readonly a: OperandCase;
+  readonly b?: OperandCase;
+  readonly scalar?: number | string;
+  readonly to?: number;
+  readonly ciphertext: string;
+  readonly exponent: number;
+  readonly decrypted?: number;
 }
 
 export const vectors = JSON.parse(readFileSync(new URL('../../vectors/paillier-pheutil.json', import.meta.url), 'utf8')) as PheutilVectors;
