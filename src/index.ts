@@ -10,3 +10,6 @@ export * from './ml/index.js';
 export * from './dp/accountants/index.js';
 export * from './dp/calibration/index.js';
 export * from './crypto/elgamal/index.js';
+export * from './dp/samplers/index.js';
+export * from './dp/mechanisms/index.js';
+export * from './dp/statistics/index.js';
