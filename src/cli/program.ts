@@ -8,6 +8,7 @@ import { CohortError } from '../errors.js';
 import { registerDpCommand } from './commands/dp.js';
 import { registerDatasetsCommand } from './commands/datasets.js';
 import { registerSimulateCommand } from './commands/simulate.js';
+import { registerHeCommand } from './commands/he.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerDpCommand(program);
   registerDatasetsCommand(program);
   registerSimulateCommand(program);
+  registerHeCommand(program);
   return program;
 }
 

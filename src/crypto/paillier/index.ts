@@ -24,6 +24,7 @@ export {
   privateKeyFromJwk,
   keyFromJwk,
   encryptedNumberToJson,
+  encodeForPheutil,
   encryptedNumberFromJson,
   parseJsonText,
   type PublicKeyJwk,

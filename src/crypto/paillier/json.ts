@@ -7,6 +7,7 @@
  */
 import { CohortError } from '../../errors.js';
 import { base64urlToBigint, bigintToBase64url } from '../bigint/bytes.js';
+import { EncodedNumber } from './encoding.js';
 import { EncryptedNumber } from './encrypted-number.js';
 import type { ObfuscatorSource } from './obfuscators.js';
 import { PaillierPrivateKey } from './private-key.js';
@@ -126,6 +127,26 @@ export function encryptedNumberToJson(encrypted: EncryptedNumber, obfuscator?: O
   if (value.exponent > PHEUTIL_EXPONENT) value = value.decreaseExponentTo(PHEUTIL_EXPONENT);
   value = value.shareable(obfuscator);
   return { v: value.ciphertext.toString(), e: value.exponent };
+}
+
+/**
+ * Encodes a value for pheutil's wire form: python-paillier's encoding, lowered to exponent −32
+ * when higher. Unlike pheutil, refuses a value whose lowered mantissa would pass maxInt (pheutil
+ * would silently wrap it).
+ */
+export function encodeForPheutil(publicKey: PaillierPublicKey, value: number | bigint): EncodedNumber {
+  const encoded = EncodedNumber.encode(publicKey, value);
+  if (encoded.exponent <= PHEUTIL_EXPONENT) return encoded;
+  const mantissa = encoded.mantissa();
+  const lowered = (mantissa < 0n ? -mantissa : mantissa) * 16n ** BigInt(encoded.exponent - PHEUTIL_EXPONENT);
+  if (lowered > publicKey.maxInt) {
+    throw new CohortError(
+      'INVALID_ARGUMENT',
+      `value ${String(value)} does not fit a ${publicKey.bits}-bit key at exponent ${PHEUTIL_EXPONENT}: its mantissa needs ${lowered.toString(2).length} bits, maxInt has ${publicKey.maxInt.toString(2).length}`,
+      { subject: 'value' },
+    );
+  }
+  return encoded.decreaseExponentTo(PHEUTIL_EXPONENT);
 }
 
 /** Reads {"v": "<decimal>", "e": <integer>} under `publicKey`; v must lie in (0, n²). */
