@@ -86,12 +86,11 @@ function runEpsilon(options: EpsilonOptions): void {
       `epsilon = ${formatNumber(report.epsilon)} at delta = ${options.delta} (RDP, optimal order ${report.optimalOrder}; ${setting})`,
     );
   } else {
-    const accountant = new PldAccountant();
-    const epsilon = withFlagNames(() => accountant.compose(event).getEpsilon(options.delta));
+    const report = withFlagNames(() => new PldAccountant().compose(event).report(options.delta));
     print(
       options.json,
-      { epsilon, accountant: 'pld', discretisation: accountant.discretisation },
-      `epsilon = ${formatNumber(epsilon)} at delta = ${options.delta} (PLD, discretisation ${accountant.discretisation}; ${setting})`,
+      { epsilon: report.epsilon, accountant: 'pld', discretisation: report.discretisation },
+      `epsilon = ${formatNumber(report.epsilon)} at delta = ${options.delta} (PLD, discretisation ${formatNumber(report.discretisation ?? Number.NaN)}; ${setting})`,
     );
   }
 }

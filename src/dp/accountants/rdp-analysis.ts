@@ -46,12 +46,21 @@ function logAIntegerOrder(sampleRate: number, noiseMultiplier: number, order: nu
 
 const MAX_SERIES_TERMS = 1000;
 
+/** log(e^positive − e^negative), −∞ when the difference is not positive. */
+function lastTotal(positive: number, negative: number): number {
+  return negative < positive ? logSubExp(positive, negative) : -Infinity;
+}
+
 /**
  * log A_α for fractional α: A_α = Σ_i C(α,i)·[(1−q)^{α−i} q^i e^{(i²−i)/(2σ²)} Φ((z₀ − i)/σ)
  *                                          + (1−q)^i q^{α−i} e^{(j²−j)/(2σ²)} Φ((j − z₀)/σ)], j = α − i,
- * (Mironov et al. 2019, Sec. 3.3). Coefficients C(α, i) change sign for i > ⌈α⌉, so positive and negative
- * terms are summed apart in log space. Returns Infinity if the series has not converged after 1000 terms
- * (the order is then useless and the conversion skips it).
+ * (Mironov et al. 2019, Sec. 3.3). The coefficients C(α, i) alternate in sign for i > ⌈α⌉ and the
+ * terms then decrease (like i^{−α−2}), so the series is alternating: its remainder has the sign of the
+ * next term and is smaller than the last one. The sum stops once the terms are 1e-10 of A_α − 1 and
+ * returns the larger of the last two partial sums — an upper bound on A_α; after 1000 terms it returns
+ * that bound as it stands. Only if the terms never started to decrease does it fall back to the
+ * log-convexity bound between the neighbouring integer orders (A_α is a moment of a positive
+ * variable, so log A_α is convex in α; A_1 = 1).
  */
 function logAFractionalOrder(sampleRate: number, noiseMultiplier: number, order: number): number {
   const logQ = Math.log(sampleRate);
@@ -62,6 +71,8 @@ function logAFractionalOrder(sampleRate: number, noiseMultiplier: number, order:
   let negative = -Infinity;
   let lastS0 = -Infinity;
   let lastS1 = -Infinity;
+  let previousTotal = -Infinity;
+  let inAlternatingTail = false;
   // |C(α, i)| and its sign, updated term by term: C(α, i+1) = C(α, i)·(α − i)/(i + 1).
   let logAbs = 0;
   let sign = 1;
@@ -80,14 +91,23 @@ function logAFractionalOrder(sampleRate: number, noiseMultiplier: number, order:
     const logS1 = logT1 + (j * j - j) / (2 * variance) + logE1;
     const both = logAddExp(logS0, logS1);
     if (sign > 0) positive = logAddExp(positive, both);
-    else if (sign < 0) negative = logAddExp(negative, both);
-    const total = negative < positive ? logSubExp(positive, negative) : -Infinity;
-    // Stop once both series are decreasing and the newest terms are e^−30 below the running total.
-    if (i > order && logS0 < lastS0 && logS1 < lastS1 && Math.max(logS0, logS1) < total - 30) return total;
+    else negative = logAddExp(negative, both);
+    const total = lastTotal(positive, negative);
+    // Tolerance relative to A_α − 1 (what RDP = log(A_α)/(α − 1) is sensitive to when A_α is near 1).
+    const reference = total > 0 ? Math.min(total, Math.log(Math.expm1(total))) : total;
+    inAlternatingTail = i > order + 1 && logS0 < lastS0 && logS1 < lastS1;
+    if (inAlternatingTail && both < reference - 23) return Math.max(total, previousTotal);
     lastS0 = logS0;
     lastS1 = logS1;
+    previousTotal = total;
   }
-  return Infinity;
+  // Out of terms but in the alternating tail: the larger partial sum is still an upper bound, off by at
+  // most the last term (≈ i^{−α−2} of A_α by now).
+  if (inAlternatingTail) return Math.max(lastTotal(positive, negative), previousTotal);
+  const below = Math.floor(order);
+  const weight = order - below;
+  const logBelow = below <= 1 ? 0 : logAIntegerOrder(sampleRate, noiseMultiplier, below);
+  return (1 - weight) * logBelow + weight * logAIntegerOrder(sampleRate, noiseMultiplier, below + 1);
 }
 
 /** RDP at `order` of one step of the Poisson-subsampled Gaussian mechanism (sensitivity 1). */

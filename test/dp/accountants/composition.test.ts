@@ -50,7 +50,7 @@ describe('optimal composition (Kairouz, Oh & Viswanath 2015)', () => {
   });
 
   it('agrees with the PLD accountant on pure-DP events (its randomised-response PLD is exact on a grid through ±ε)', () => {
-    const accountant = new PldAccountant({ discretisation: 0.1 }).compose({ kind: 'pure-dp', epsilon: 0.5, count: 40 });
+    const accountant = new PldAccountant({ discretisation: 1 / 128 }).compose({ kind: 'pure-dp', epsilon: 0.5, count: 40 });
     for (const epsilon of [0, 1, 3, 6]) {
       expect(accountant.getDelta(epsilon)).toBeCloseTo(optimalCompositionDelta({ epsilon: 0.5, count: 40 }, epsilon), 9);
     }

@@ -26,6 +26,21 @@ export function finiteMass(pmf: LossPmf): number {
   return total;
 }
 
+/** Variance of the finite part, normalised by its mass (0 for an empty or one-point distribution). */
+export function pmfVariance(pmf: LossPmf): number {
+  let mass = 0;
+  let mean = 0;
+  for (let i = 0; i < pmf.masses.length; i++) {
+    mass += pmf.masses[i] as number;
+    mean += (pmf.masses[i] as number) * lossAt(pmf, i);
+  }
+  if (!(mass > 0)) return 0;
+  mean /= mass;
+  let variance = 0;
+  for (let i = 0; i < pmf.masses.length; i++) variance += (pmf.masses[i] as number) * (lossAt(pmf, i) - mean) ** 2;
+  return variance / mass;
+}
+
 /** δ(ε) = P(L = ∞) + Σ_{l > ε} p(l)·(1 − e^{ε − l}), capped at 1. */
 export function pmfDelta(pmf: LossPmf, epsilon: number): number {
   check(Number.isFinite(epsilon) && epsilon >= 0, 'epsilon', epsilon, 'a finite number ≥ 0');
