@@ -61,9 +61,10 @@ export class PaillierPublicKey implements EncodingKey {
     return source;
   }
 
-  /** 1 + m·n mod n², the encryption of m with r = 1. */
+  /** 1 + m·n mod n², the encryption of m with r = 1 (no reduction needed when m < n). */
   nude(plaintext: bigint): bigint {
-    return (1n + plaintext * this.n) % this.nSquared;
+    const value = 1n + plaintext * this.n;
+    return plaintext >= 0n && plaintext < this.n ? value : ((value % this.nSquared) + this.nSquared) % this.nSquared;
   }
 
   /** Paillier encryption of an integer 0 ≤ plaintext < n (python-paillier's raw_encrypt). */

@@ -1,0 +1,165 @@
+/**
+ * Paillier benchmark, side by side in one run with the `paillier-bigint` package (dev dependency):
+ *   - 2048-bit encryptions/s: ours standard (public key), key holder (CRT), fast mode (DJN short
+ *     exponent + fixed-base table), from a precomputed pool; paillier-bigint's encrypt;
+ *   - 2048-bit decryptions/s: ours (CRT, python-paillier's h_p/h_q) vs paillier-bigint's;
+ *   - modPow: sliding window vs square-and-multiply;
+ *   - a packed 1,000,000-parameter update encrypted on 2 worker threads (fast mode), its time and
+ *     upload size ÷ float32 size.
+ * Targets (issue 7): fast ≥ 40×, standard ≥ 3×, decryption ≥ 2.5× paillier-bigint; packed 1M in
+ * ≤ 20 s with upload ≤ 1.6× float32.
+ * Run: node --import tsx bench/paillier.ts   (writes bench/results/paillier.json)
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as paillierBigint from 'paillier-bigint';
+import { modPow, modPowBinary } from '../src/crypto/bigint/index.js';
+import {
+  EncryptedVector,
+  FastObfuscator,
+  ObfuscatorPool,
+  PackingScheme,
+  StandardObfuscator,
+  generateKeypair,
+  startPaillierWorkers,
+  type ObfuscatorSource,
+} from '../src/crypto/paillier/index.js';
+import { secureRandom } from '../src/crypto/random.js';
+
+const BITS = 2048;
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 3);
+const PARAMETERS = Number(process.env['BENCH_PARAMETERS'] ?? 1_000_000);
+
+/** Operations per second of `operation`, run for about `seconds` after one warm-up call. */
+function rate(operation: () => unknown, seconds = SECONDS): number {
+  operation();
+  let count = 0;
+  const start = performance.now();
+  let elapsed = 0;
+  do {
+    operation();
+    count++;
+    elapsed = (performance.now() - start) / 1000;
+  } while (elapsed < seconds);
+  return count / elapsed;
+}
+
+function timed<T>(operation: () => T): { value: T; seconds: number } {
+  const start = performance.now();
+  const value = operation();
+  return { value, seconds: (performance.now() - start) / 1000 };
+}
+
+const log = (line: string): void => void process.stdout.write(`${line}\n`);
+
+log(`Paillier ${BITS}-bit, ${SECONDS} s per measurement (machine shared: figures are noisy)`);
+const ours = timed(() => generateKeypair({ bits: BITS }));
+const theirs = timed(() => paillierBigint.generateRandomKeysSync(BITS));
+log(`key generation: ours ${ours.seconds.toFixed(2)} s, paillier-bigint ${theirs.seconds.toFixed(2)} s`);
+const { publicKey, privateKey } = ours.value;
+const rng = secureRandom();
+const plaintext = rng.uniformBigInt(publicKey.n);
+const theirPlaintext = rng.uniformBigInt(theirs.value.publicKey.n);
+
+const encryptWith = (source: ObfuscatorSource) => (): bigint => publicKey.rawEncrypt(plaintext, { obfuscator: source });
+const fastSetup = timed(() => new FastObfuscator(publicKey.n));
+const fast = fastSetup.value;
+const pool = new ObfuscatorPool(fast, { capacity: 4096 });
+const poolFill = timed(() => pool.fill());
+
+const encryption = {
+  paillierBigint: rate(() => theirs.value.publicKey.encrypt(theirPlaintext)),
+  standard: rate(encryptWith(new StandardObfuscator(publicKey.n))),
+  keyHolderCrt: rate(encryptWith(privateKey.crtObfuscator())),
+  fast: rate(encryptWith(fast)),
+  pool: 0,
+};
+{
+  // Online part only: spend the filled pool, never refilling inside the timed loop.
+  const count = pool.size;
+  const start = performance.now();
+  for (let i = 0; i < count; i++) publicKey.rawEncrypt(plaintext, { obfuscator: pool });
+  encryption.pool = count / ((performance.now() - start) / 1000);
+}
+const ciphertext = publicKey.rawEncrypt(plaintext);
+const theirCiphertext = theirs.value.publicKey.encrypt(theirPlaintext);
+const decryption = {
+  paillierBigint: rate(() => theirs.value.privateKey.decrypt(theirCiphertext)),
+  ours: rate(() => privateKey.rawDecrypt(ciphertext)),
+};
+const r = rng.uniformBigInt(publicKey.n);
+const modPowRates = {
+  slidingWindow: rate(() => modPow(r, publicKey.n, publicKey.nSquared), 2),
+  squareAndMultiply: rate(() => modPowBinary(r, publicKey.n, publicKey.nSquared), 2),
+};
+
+// Packed update: values in [−1, 1], 15 fractional bits (Q = 2^15), room for 255 summed clients.
+const scheme = new PackingScheme(publicKey, { fractionalBits: 15, clippingRange: 1, maxSummands: 255 });
+const update = Float32Array.from({ length: PARAMETERS }, (_, i) => Math.sin(i) * 0.5);
+const startup = performance.now();
+const workers = await startPaillierWorkers(publicKey, { workers: 2, mode: 'fast', generator: fast.generator });
+await workers.encryptPacked(scheme, update.subarray(0, scheme.slotsPerCiphertext * 4)); // tables built
+const startupSeconds = (performance.now() - startup) / 1000;
+const packedStart = performance.now();
+const encryptedUpdate = await workers.encryptPacked(scheme, update);
+const packedSeconds = (performance.now() - packedStart) / 1000;
+await workers.close();
+const uploadBytes = encryptedUpdate.ciphertexts.length * encryptedUpdate.ciphertextBytes;
+// Decrypt the first two ciphertexts to check the round trip.
+const head = new EncryptedVector(scheme, encryptedUpdate.ciphertexts.slice(0, 2), 2 * scheme.slotsPerCiphertext, 1);
+const check = scheme.decrypt(head, privateKey);
+const maxError = check.reduce((m, x, i) => Math.max(m, Math.abs(x - (update[i] as number))), 0);
+
+const ratio = (x: number, y: number): number => x / y;
+const rows: [string, string, string][] = [
+  ['encrypt/s paillier-bigint', encryption.paillierBigint.toFixed(1), '1.0×'],
+  ['encrypt/s standard (public key)', encryption.standard.toFixed(1), `${ratio(encryption.standard, encryption.paillierBigint).toFixed(1)}× (target ≥ 3×)`],
+  ['encrypt/s key holder (CRT)', encryption.keyHolderCrt.toFixed(1), `${ratio(encryption.keyHolderCrt, encryption.paillierBigint).toFixed(1)}×`],
+  ['encrypt/s fast mode (ℓ = 256)', encryption.fast.toFixed(1), `${ratio(encryption.fast, encryption.paillierBigint).toFixed(1)}× (target ≥ 40×)`],
+  ['encrypt/s from pool (online part)', encryption.pool.toFixed(0), `${ratio(encryption.pool, encryption.paillierBigint).toFixed(0)}×`],
+  ['decrypt/s paillier-bigint', decryption.paillierBigint.toFixed(1), '1.0×'],
+  ['decrypt/s ours (CRT)', decryption.ours.toFixed(1), `${ratio(decryption.ours, decryption.paillierBigint).toFixed(1)}× (target ≥ 2.5×)`],
+  ['modPow r^n mod n² sliding window /s', modPowRates.slidingWindow.toFixed(1), `${ratio(modPowRates.slidingWindow, modPowRates.squareAndMultiply).toFixed(2)}× square-and-multiply`],
+  [`packed ${PARAMETERS} params, 2 workers`, `${packedSeconds.toFixed(1)} s`, `target ≤ 20 s (+${startupSeconds.toFixed(1)} s worker start and tables)`],
+  ['upload ÷ float32 size', (uploadBytes / (4 * PARAMETERS)).toFixed(3), `${encryptedUpdate.ciphertexts.length} ciphertexts × ${encryptedUpdate.ciphertextBytes} B, ${scheme.slotsPerCiphertext} slots of ${scheme.slotBits} bits (target ≤ 1.6)`],
+];
+const width = Math.max(...rows.map((row) => row[0].length));
+const valueWidth = Math.max(...rows.map((row) => row[1].length));
+log('');
+for (const [name, value, note] of rows) log(`${name.padEnd(width)}  ${value.padStart(valueWidth)}  ${note}`);
+log(`(fast-mode table ${fastSetup.seconds.toFixed(2)} s; pool of ${pool.capacity} filled in ${poolFill.seconds.toFixed(1)} s; packed round-trip max error ${maxError.toExponential(2)})`);
+
+const result = {
+  bits: BITS,
+  seconds: SECONDS,
+  keygenSeconds: { ours: ours.seconds, paillierBigint: theirs.seconds },
+  encryptionPerSecond: encryption,
+  decryptionPerSecond: decryption,
+  speedups: {
+    standard: ratio(encryption.standard, encryption.paillierBigint),
+    keyHolderCrt: ratio(encryption.keyHolderCrt, encryption.paillierBigint),
+    fast: ratio(encryption.fast, encryption.paillierBigint),
+    pool: ratio(encryption.pool, encryption.paillierBigint),
+    decryption: ratio(decryption.ours, decryption.paillierBigint),
+  },
+  modPowPerSecond: modPowRates,
+  fastMode: { tableSeconds: fastSetup.seconds, poolFillSeconds: poolFill.seconds, poolCapacity: pool.capacity },
+  packed: {
+    parameters: PARAMETERS,
+    workers: 2,
+    seconds: packedSeconds,
+    startupSeconds,
+    ciphertexts: encryptedUpdate.ciphertexts.length,
+    uploadBytes,
+    uploadOverFloat32: uploadBytes / (4 * PARAMETERS),
+    slotBits: scheme.slotBits,
+    slotsPerCiphertext: scheme.slotsPerCiphertext,
+    maxSummands: scheme.maxSummands,
+    maxError,
+  },
+};
+const out = join(dirname(fileURLToPath(import.meta.url)), 'results');
+mkdirSync(out, { recursive: true });
+writeFileSync(join(out, 'paillier.json'), `${JSON.stringify(result, null, 2)}\n`);
+log(`wrote ${join('bench', 'results', 'paillier.json')}`);
