@@ -182,15 +182,27 @@ function param(name: string, shape: number[], fanIn: number, fanOut: number, rol
   return { name, shape, size: shape.reduce((a, b) => a * b, 1), fanIn, fanOut, role };
 }
 
+/** A dense or conv2d layer: the layers with parameters. */
+export type ParameterisedLayerPlan = Extract<LayerPlan, { kind: 'dense' | 'conv2d' }>;
+
+/**
+ * Sees each dense/conv2d layer's input and its output before the activation (bias included), and
+ * returns the tensor the forward pass continues with. DP-SGD's per-sample clipping (dp-sgd/) adds a
+ * zero probe there to get the gradient at each layer's output.
+ */
+export type LinearOutputTap = (layer: ParameterisedLayerPlan, input: tf.Tensor, output: tf.Tensor) => tf.Tensor;
+
 /**
  * Logits for a batch `x` of shape [batch, numFeatures]. `training` selects gradient-friendly ops
- * (unfused, fast-gradient pooling); inference uses tfjs' fused bias + activation kernels.
+ * (unfused, fast-gradient pooling); inference uses tfjs' fused bias + activation kernels. `tap`
+ * (training only) observes the parameterised layers.
  */
 export function forwardLogits(
   architecture: Architecture,
   parameters: readonly tf.Tensor[],
   x: tf.Tensor2D,
   training: boolean,
+  tap?: LinearOutputTap,
 ): tf.Tensor2D {
   let h: tf.Tensor = x;
   let next = 0;
@@ -199,6 +211,8 @@ export function forwardLogits(
     if (tensor === undefined) throw new CohortError('INTERNAL', 'fewer parameter tensors than the architecture needs');
     return tensor;
   };
+  const observe = (layer: ParameterisedLayerPlan, input: tf.Tensor, output: tf.Tensor): tf.Tensor =>
+    tap === undefined ? output : tap(layer, input, output);
   for (const layer of architecture.layers) {
     switch (layer.kind) {
       case 'reshape':
@@ -208,7 +222,7 @@ export function forwardLogits(
         const kernel = take() as tf.Tensor2D;
         const bias = take();
         h = training
-          ? activate(addBias(tf.matMul(h as tf.Tensor2D, kernel), bias, true), layer.activation)
+          ? activate(observe(layer, h, addBias(tf.matMul(h as tf.Tensor2D, kernel), bias, true)), layer.activation)
           : tf.fused.matMul({ a: h as tf.Tensor2D, b: kernel, bias, activation: layer.activation });
         break;
       }
@@ -216,7 +230,7 @@ export function forwardLogits(
         const kernel = take() as tf.Tensor4D;
         const bias = take();
         h = training
-          ? activate(addBias(tf.conv2d(h as tf.Tensor4D, kernel, 1, 'same'), bias, true), layer.activation)
+          ? activate(observe(layer, h, addBias(tf.conv2d(h as tf.Tensor4D, kernel, 1, 'same'), bias, true)), layer.activation)
           : tf.fused.conv2d({ x: h as tf.Tensor4D, filter: kernel, strides: 1, pad: 'same', bias, activation: layer.activation });
         break;
       }
