@@ -13,3 +13,4 @@ export * from './crypto/elgamal/index.js';
 export * from './dp/samplers/index.js';
 export * from './dp/mechanisms/index.js';
 export * from './dp/statistics/index.js';
+export * from './crypto/paillier/index.js';
