@@ -1,0 +1,17 @@
+/**
+ * Keys that private-training wrappers add to a fit configuration's `extra` (scalars, so they pass
+ * through any transport untouched), read by the client side in client-fit.ts.
+ */
+
+/** User-level DP: the client clips its update w_local − w_global to this L2 norm. */
+export const DP_CLIPPING_NORM_KEY = 'dp.clippingNorm';
+/** Sent when Poisson sampling picked no client: the one client asked must not train (its reply is discarded). */
+export const DP_IDLE_KEY = 'dp.idle';
+/** Reply metric: 1 when the client's update norm was ≤ the clipping norm before clipping, else 0. */
+export const DP_UNCLIPPED_METRIC = 'dpUnclipped';
+
+/** Sample-level (local) DP: DP-SGD settings for the client's own training. */
+export const LOCAL_DP_NOISE_MULTIPLIER_KEY = 'dp.local.noiseMultiplier';
+export const LOCAL_DP_CLIPPING_NORM_KEY = 'dp.local.clippingNorm';
+/** Expected batch size of the client's Poisson batches (sampleRate = batch / examples). */
+export const LOCAL_DP_BATCH_SIZE_KEY = 'dp.local.batchSize';
