@@ -14,6 +14,9 @@ export type CohortErrorCode =
   | 'DP_TARGET_UNREACHABLE'
   | 'STORE_ERROR'
   | 'PLAINTEXT_OUT_OF_RANGE'
+  | 'ROUND_INCOMPLETE'
+  | 'AUTH_FAILED'
+  | 'NETWORK_ERROR'
   | 'INTERNAL';
 
 export class CohortError extends Error {

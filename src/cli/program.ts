@@ -9,6 +9,8 @@ import { registerDpCommand } from './commands/dp.js';
 import { registerDatasetsCommand } from './commands/datasets.js';
 import { registerSimulateCommand } from './commands/simulate.js';
 import { registerHeCommand } from './commands/he.js';
+import { registerServerCommand } from './commands/server.js';
+import { registerClientCommand } from './commands/client.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -23,6 +25,8 @@ export function buildProgram(): Command {
   registerDatasetsCommand(program);
   registerSimulateCommand(program);
   registerHeCommand(program);
+  registerServerCommand(program);
+  registerClientCommand(program);
   return program;
 }
 

@@ -55,4 +55,48 @@ export const MIGRATIONS: readonly Migration[] = [
       BEGIN SELECT RAISE(ABORT, 'privacy ledger entries are append-only'); END;
     `,
   },
+  {
+    version: 2,
+    name: 'federation-state',
+    sql: `
+      -- Network federation (src/store/federation-state.ts): clients and their hashed tokens, runs,
+      -- and one row per COMPLETED round holding everything needed to resume after it.
+      CREATE TABLE fed_clients (
+        name        TEXT PRIMARY KEY,
+        stored_key  BLOB NOT NULL,
+        revoked_at  TEXT,
+        created_at  TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE fed_runs (
+        id          TEXT PRIMARY KEY,
+        config      TEXT NOT NULL CHECK (json_valid(config)),
+        status      TEXT NOT NULL,
+        created_at  TEXT NOT NULL,
+        updated_at  TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE fed_rounds (
+        run_id          TEXT NOT NULL REFERENCES fed_runs(id),
+        round           INTEGER NOT NULL,
+        metrics         TEXT NOT NULL CHECK (json_valid(metrics)),
+        weights         BLOB NOT NULL,
+        strategy_state  TEXT,
+        rng_draws       INTEGER NOT NULL,
+        completed_at    TEXT NOT NULL,
+        PRIMARY KEY (run_id, round)
+      ) STRICT;
+
+      -- Privacy spent per data owner and round (client-reported DP guarantees).
+      CREATE TABLE fed_privacy (
+        run_id   TEXT NOT NULL,
+        round    INTEGER NOT NULL,
+        client   TEXT NOT NULL,
+        epsilon  REAL NOT NULL,
+        delta    REAL NOT NULL,
+        PRIMARY KEY (run_id, round, client),
+        FOREIGN KEY (run_id, round) REFERENCES fed_rounds(run_id, round)
+      ) STRICT;
+    `,
+  },
 ];

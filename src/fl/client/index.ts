@@ -1,0 +1,3 @@
+// The network client runtime.
+export * from './token.js';
+export * from './network-client.js';

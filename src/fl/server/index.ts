@@ -1,0 +1,8 @@
+// The network federation server: sessions, remote clients, the client pool and the round driver.
+export * from './log.js';
+export * from './remote-client.js';
+export * from './client-pool.js';
+export * from './round-guard.js';
+export * from './counting-random.js';
+export * from './session.js';
+export * from './federation-server.js';

@@ -1,0 +1,160 @@
+/**
+ * A connected, authenticated network client seen by the round loop as a `FederatedClient`. Each
+ * fit/evaluate is one request with an id and a deadline; the reply is validated (shape, finite
+ * values, example count) before it reaches the strategy. A reply after its deadline is dropped and
+ * logged — its request already counted as a failure and is never aggregated.
+ */
+import { create } from '@bufbuild/protobuf';
+import { CohortError } from '../../errors.js';
+import { firstNonFinite } from '../../aggregation/index.js';
+import type { EvaluateConfig, EvaluateResponse, FederatedClient, FitConfig, FitResponse } from '../types.js';
+import type { FrameConnection } from '../transport/connection.js';
+import { encodeFrame } from '../transport/frame.js';
+import { EvaluateRequestSchema, type EvaluateReply, FitRequestSchema, type FitReply } from '../transport/gen/cohort_pb.js';
+import { checkedMetrics, toRoundConfig, toWireExtra } from '../transport/messages.js';
+import { decodeTensor, encodeTensor } from '../transport/tensor.js';
+import type { ServerLogger } from './log.js';
+
+interface Pending {
+  readonly kind: 'fit' | 'evaluate';
+  readonly round: number;
+  readonly expectedLength: number;
+  readonly resolve: (value: FitResponse | EvaluateResponse) => void;
+  readonly reject: (error: unknown) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
+/** How many timed-out request ids to remember, to tell a late reply from a bogus one. */
+const EXPIRED_MEMORY = 1024;
+/** Largest example count a client may claim (FedAvg weights by it). */
+export const MAX_CLAIMED_EXAMPLES = 1_000_000_000;
+
+export class RemoteClient implements FederatedClient {
+  private nextRequestId = 1n;
+  private readonly pending = new Map<bigint, Pending>();
+  private readonly expired = new Set<bigint>();
+
+  constructor(
+    readonly id: string,
+    readonly numExamples: number,
+    private readonly connection: FrameConnection,
+    private readonly deadlineMs: number,
+    private readonly log: ServerLogger,
+  ) {}
+
+  get isOpen(): boolean {
+    return this.connection.isOpen;
+  }
+
+  fit(weights: Float32Array, config: FitConfig): Promise<FitResponse> {
+    return this.request('fit', config.round, weights.length, (requestId) =>
+      encodeFrame({ case: 'fitRequest', value: create(FitRequestSchema, { requestId, weights: encodeTensor(weights), config: toRoundConfig(config) }) }),
+    ) as Promise<FitResponse>;
+  }
+
+  evaluate(weights: Float32Array, config: EvaluateConfig): Promise<EvaluateResponse> {
+    return this.request('evaluate', config.round, weights.length, (requestId) =>
+      encodeFrame({
+        case: 'evaluateRequest',
+        value: create(EvaluateRequestSchema, { requestId, weights: encodeTensor(weights), round: config.round, extra: toWireExtra(config.extra) }),
+      }),
+    ) as Promise<EvaluateResponse>;
+  }
+
+  private request(kind: Pending['kind'], round: number, expectedLength: number, frame: (requestId: bigint) => Uint8Array): Promise<FitResponse | EvaluateResponse> {
+    const requestId = this.nextRequestId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(requestId);
+        this.remember(requestId);
+        reject(new CohortError('ROUND_INCOMPLETE', `client ${JSON.stringify(this.id)} missed the ${this.deadlineMs} ms deadline of round ${round}`, { subject: this.id }));
+      }, this.deadlineMs);
+      this.pending.set(requestId, { kind, round, expectedLength, resolve, reject, timer });
+      if (!this.connection.send(frame(requestId))) this.fail(requestId, new CohortError('NETWORK_ERROR', `client ${JSON.stringify(this.id)} is disconnected`, { subject: this.id }));
+    });
+  }
+
+  /** A fit reply from the wire: resolves its request if valid and on time; otherwise logs why not. */
+  handleFitReply(reply: FitReply): void {
+    const pending = this.take(reply.requestId, 'fit');
+    if (!pending) return;
+    try {
+      const weights = decodeTensor(reply.weights, `fit reply of ${this.id}`, pending.expectedLength);
+      const bad = firstNonFinite(weights);
+      if (bad >= 0) throw new CohortError('INVALID_DATA', `client ${JSON.stringify(this.id)} sent a non-finite weight (index ${bad} = ${weights[bad]})`, { subject: this.id });
+      const numExamples = Number(reply.numExamples);
+      if (!(numExamples >= 1 && numExamples <= MAX_CLAIMED_EXAMPLES)) throw new CohortError('INVALID_DATA', `client ${JSON.stringify(this.id)} claimed ${numExamples} examples`, { subject: this.id });
+      const metrics = checkedMetrics(reply.metrics, `fit reply of ${this.id}`);
+      const trainLoss = metrics.trainLoss ?? Number.NaN;
+      if (!Number.isFinite(trainLoss)) throw new CohortError('INVALID_DATA', `client ${JSON.stringify(this.id)} sent no finite trainLoss`, { subject: this.id });
+      pending.resolve({ weights, numExamples, metrics: { ...metrics, trainLoss } });
+    } catch (error) {
+      this.log({ level: 'warn', kind: 'rejected-update', clientId: this.id, round: pending.round, message: (error as Error).message });
+      pending.reject(error);
+    }
+  }
+
+  handleEvaluateReply(reply: EvaluateReply): void {
+    const pending = this.take(reply.requestId, 'evaluate');
+    if (!pending) return;
+    try {
+      const metrics = checkedMetrics({ ...reply.metrics, accuracy: reply.accuracy, loss: reply.loss }, `evaluate reply of ${this.id}`);
+      const numExamples = Number(reply.numExamples);
+      if (!(numExamples >= 1 && numExamples <= MAX_CLAIMED_EXAMPLES)) throw new CohortError('INVALID_DATA', `client ${JSON.stringify(this.id)} claimed ${numExamples} examples`, { subject: this.id });
+      if (!(reply.accuracy >= 0 && reply.accuracy <= 1)) throw new CohortError('INVALID_DATA', `client ${JSON.stringify(this.id)} reported accuracy ${reply.accuracy}`, { subject: this.id });
+      pending.resolve({ numExamples, metrics: { accuracy: reply.accuracy, loss: reply.loss, perClassRecall: [], examples: numExamples, ...metrics } });
+    } catch (error) {
+      this.log({ level: 'warn', kind: 'rejected-evaluation', clientId: this.id, round: pending.round, message: (error as Error).message });
+      pending.reject(error);
+    }
+  }
+
+  /** A client-reported error for one request. */
+  handleError(requestId: bigint, message: string): void {
+    const pending = this.take(requestId, undefined);
+    if (pending) pending.reject(new CohortError('INVALID_DATA', `client ${JSON.stringify(this.id)} failed: ${message}`, { subject: this.id }));
+  }
+
+  /** The connection is gone: every request still waiting fails now rather than at its deadline. */
+  disconnected(reason: string): void {
+    for (const requestId of [...this.pending.keys()]) this.fail(requestId, new CohortError('NETWORK_ERROR', `client ${JSON.stringify(this.id)} disconnected: ${reason}`, { subject: this.id }));
+  }
+
+  send(frame: Uint8Array): boolean {
+    return this.connection.send(frame);
+  }
+
+  close(code: number, reason: string): void {
+    this.connection.close(code, reason);
+  }
+
+  private take(requestId: bigint, kind: Pending['kind'] | undefined): Pending | undefined {
+    const pending = this.pending.get(requestId);
+    if (!pending || (kind !== undefined && pending.kind !== kind)) {
+      const late = this.expired.has(requestId);
+      this.log({
+        level: 'warn',
+        kind: late ? 'late-reply' : 'unexpected-reply',
+        clientId: this.id,
+        message: late ? `dropped a reply to request ${requestId} that came after its deadline` : `dropped a reply to unknown request ${requestId}`,
+      });
+      return undefined;
+    }
+    this.pending.delete(requestId);
+    clearTimeout(pending.timer);
+    return pending;
+  }
+
+  private fail(requestId: bigint, error: CohortError): void {
+    const pending = this.pending.get(requestId);
+    if (!pending) return;
+    this.pending.delete(requestId);
+    clearTimeout(pending.timer);
+    pending.reject(error);
+  }
+
+  private remember(requestId: bigint): void {
+    this.expired.add(requestId);
+    if (this.expired.size > EXPIRED_MEMORY) this.expired.delete(this.expired.values().next().value as bigint);
+  }
+}

@@ -1,0 +1,17 @@
+/**
+ * The transport interface the server and client runtimes are written against: a connection that
+ * carries whole binary frames both ways. WebSocket (ws-connection.ts) implements it; tests and
+ * benchmarks may plug in an in-memory pair.
+ */
+export interface FrameConnection {
+  /** Sends one frame; false when the connection is already closed (the frame is dropped). */
+  send(frame: Uint8Array): boolean;
+  /** Registers the single handler of incoming frames. */
+  onFrame(handler: (frame: Uint8Array) => void): void;
+  /** Registers the handler of the close (called once). */
+  onClose(handler: (reason: string) => void): void;
+  close(code?: number, reason?: string): void;
+  readonly isOpen: boolean;
+  /** Where the peer is, for logs. */
+  readonly remote: string;
+}
