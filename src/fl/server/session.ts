@@ -49,6 +49,8 @@ export function startSession(connection: FrameConnection, context: SessionContex
       client.disconnected(reason);
       context.pool.remove(client);
       log({ level: 'info', kind: 'client-left', clientId: client.id, message: `client ${client.id} disconnected: ${reason}` });
+    } else {
+      log({ level: 'info', kind: 'connection-closed', message: `${connection.remote}: closed before authenticating: ${reason}` });
     }
   });
 
