@@ -1,23 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/program.js';
 import { listBundledDatasets } from '../../src/data/index.js';
+import { runCli } from './run-cli.js';
 
-/** Runs the CLI with `argv`, returning its exit status and what it wrote. */
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  const code = await main(argv);
-  vi.restoreAllMocks();
-  return { code, stdout, stderr };
-}
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -25,7 +9,7 @@ afterEach(() => {
 
 describe('cohort datasets', () => {
   it('prints a table with one row per bundled data set and exits 0', async () => {
-    const { code, stdout } = await run(['datasets']);
+    const { code, stdout } = await runCli(['datasets']);
     expect(code).toBe(0);
     const lines = stdout.split('\n');
     expect(lines[0]).toMatch(/^name\s+examples\s+features\s+classes\s+description\s+source$/);
@@ -36,13 +20,13 @@ describe('cohort datasets', () => {
   });
 
   it('prints the same facts as JSON with --json', async () => {
-    const { code, stdout } = await run(['datasets', '--json']);
+    const { code, stdout } = await runCli(['datasets', '--json']);
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toEqual(listBundledDatasets());
   });
 
   it('exits 2 on an unknown flag', async () => {
-    const { code, stderr } = await run(['datasets', '--bogus']);
+    const { code, stderr } = await runCli(['datasets', '--bogus']);
     expect(code).toBe(2);
     expect(stderr).toContain('--bogus');
   });

@@ -1,37 +1,20 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/program.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parseBoundsSpec, parseQuantilesSpec, type DescribeSummary } from '../../src/cli/commands/dp-describe.js';
+import { runCli } from './run-cli.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'cohort-describe-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    return { code: await main(argv), stdout, stderr };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
 
 // Iris (Fisher 1936, as bundled): column means 5.843, 3.057, 3.758, 1.199; 50 flowers per species.
 const IRIS_MEANS = [5.843, 3.057, 3.758, 1.199];
 
 describe('cohort dp describe', () => {
   it('prints a readable table with the budget split (DP bounds by default)', async () => {
-    const { code, stdout, stderr } = await run(['dp', 'describe', '--data', 'iris', '--epsilon', '1']);
+    const { code, stdout, stderr } = await runCli(['dp', 'describe', '--data', 'iris', '--epsilon', '1']);
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toMatch(/DP summary of iris/);
@@ -42,7 +25,7 @@ describe('cohort dp describe', () => {
   });
 
   it('emits JSON whose split composes to the budget, with clamped and ordered outputs', async () => {
-    const { code, stdout } = await run(['dp', 'describe', '--data', 'iris', '--epsilon', '2', '--delta', '1e-6', '--json']);
+    const { code, stdout } = await runCli(['dp', 'describe', '--data', 'iris', '--epsilon', '2', '--delta', '1e-6', '--json']);
     expect(code).toBe(0);
     const s = JSON.parse(stdout) as DescribeSummary;
     expect(s.queries).toBe(26);
@@ -74,7 +57,7 @@ describe('cohort dp describe', () => {
   // Runs on the CSPRNG (the CLI never takes a seed): at ε ≈ 143 per query the noise scales are
   // below 0.1, so the tolerances fail with probability far below 1e-100.
   it('is accurate with a large budget and public bounds', async () => {
-    const { code, stdout } = await run(['dp', 'describe', '--data', 'iris', '--epsilon', '2000', '--bounds', '0:10', '--quantiles', '0.5', '--json']);
+    const { code, stdout } = await runCli(['dp', 'describe', '--data', 'iris', '--epsilon', '2000', '--bounds', '0:10', '--quantiles', '0.5', '--json']);
     expect(code).toBe(0);
     const s = JSON.parse(stdout) as DescribeSummary;
     expect(s.queries).toBe(14); // 1 count + 4 × (sum, squares, median) + 1 histogram
@@ -89,7 +72,7 @@ describe('cohort dp describe', () => {
   it('reads CSV files with per-column bounds', async () => {
     const path = join(folder, 'small.csv');
     writeFileSync(path, 'age,income,outcome\n30,100,yes\n40,200,no\n50,300,yes\n60,400,no\n');
-    const { code, stdout, stderr } = await run([
+    const { code, stdout, stderr } = await runCli([
       'dp', 'describe', '--data', `csv:${path}`, '--label', 'outcome', '--epsilon', '1', '--bounds', 'age=0:120,income=0:1000', '--json',
     ]);
     expect(stderr).toBe('');
@@ -112,7 +95,7 @@ describe('cohort dp describe', () => {
     [['--epsilon', '1', '--max-contributions', '0'], /^cohort: --max-contributions must be at least 1 \(got "0"\)\n$/],
   ] as const) {
     it(`refuses ${argv.join(' ')} with exit 2 and one line`, async () => {
-      const { code, stdout, stderr } = await run(['dp', 'describe', '--data', 'iris', ...argv]);
+      const { code, stdout, stderr } = await runCli(['dp', 'describe', '--data', 'iris', ...argv]);
       expect(code).toBe(2);
       expect(stdout).toBe('');
       expect(stderr).toMatch(pattern);
@@ -121,7 +104,7 @@ describe('cohort dp describe', () => {
   }
 
   it('refuses an unknown data set', async () => {
-    const { code, stderr } = await run(['dp', 'describe', '--data', 'nope', '--epsilon', '1']);
+    const { code, stderr } = await runCli(['dp', 'describe', '--data', 'nope', '--epsilon', '1']);
     expect(code).toBe(2);
     expect(stderr).toMatch(/unknown data set "nope"/);
   });

@@ -2,25 +2,10 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/program.js';
 import { privateKeyFromJwk, privateKeyToJwk } from '../../src/crypto/paillier/index.js';
 import { vectorPrivateKey, vectors } from '../crypto/paillier/vectors.js';
+import { runCli } from './run-cli.js';
 
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  const code = await main(argv);
-  vi.restoreAllMocks();
-  return { code, stdout, stderr };
-}
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -33,7 +18,7 @@ const publicPath = join(dir, 'pub.json');
 
 describe('cohort he keygen / encrypt / decrypt', () => {
   it('writes a pheutil-format private key with mode 0600', async () => {
-    const { code, stdout } = await run(['he', 'keygen', '--bits', '512', '--out', keyPath]);
+    const { code, stdout } = await runCli(['he', 'keygen', '--bits', '512', '--out', keyPath]);
     expect(code).toBe(0);
     expect(stdout).toContain('512-bit');
     expect(statSync(keyPath).mode & 0o777).toBe(0o600);
@@ -46,21 +31,21 @@ describe('cohort he keygen / encrypt / decrypt', () => {
   });
 
   it.each([['2.5'], ['-15.1'], ['0.005743'], ['0']])('encrypts %s with the public key and decrypts it back', async (value) => {
-    const encrypted = await run(['he', 'encrypt', '--key', publicPath, value]);
+    const encrypted = await runCli(['he', 'encrypt', '--key', publicPath, value]);
     expect(encrypted.code).toBe(0);
     expect(encrypted.stdout).toMatch(/^\{"v": "\d+", "e": -32\}\n$/);
-    const decrypted = await run(['he', 'decrypt', '--key', keyPath, encrypted.stdout]);
+    const decrypted = await runCli(['he', 'decrypt', '--key', keyPath, encrypted.stdout]);
     expect(decrypted.code).toBe(0);
     expect(Number(decrypted.stdout)).toBe(Number(value));
   });
 
   it('keeps decimal integers exact and accepts a private key for encryption', async () => {
     const big = '-123456789012345678901234567890';
-    const encrypted = await run(['he', 'encrypt', '--key', keyPath, big]);
+    const encrypted = await runCli(['he', 'encrypt', '--key', keyPath, big]);
     expect(encrypted.code).toBe(0);
     const file = join(dir, 'c.json');
     writeFileSync(file, encrypted.stdout);
-    const decrypted = await run(['he', 'decrypt', '--key', keyPath, file]);
+    const decrypted = await runCli(['he', 'decrypt', '--key', keyPath, file]);
     // exponent −32 < 0, so the value comes back as a float, like pheutil
     expect(decrypted.stdout.trim()).toBe(String(Number(big)));
   });
@@ -69,7 +54,7 @@ describe('cohort he keygen / encrypt / decrypt', () => {
     const vectorKey = join(dir, 'vector-key.json');
     writeFileSync(vectorKey, JSON.stringify(privateKeyToJwk(vectorPrivateKey)));
     for (const c of vectors.encrypt) {
-      const { code, stdout } = await run(['he', 'decrypt', '--key', vectorKey, JSON.stringify(c.pheutil)]);
+      const { code, stdout } = await runCli(['he', 'decrypt', '--key', vectorKey, JSON.stringify(c.pheutil)]);
       expect(code).toBe(0);
       expect(Number(stdout)).toBe(c.decrypted);
     }
@@ -90,7 +75,7 @@ describe('cohort he: bad input exits 2 with one line naming the problem', () => 
     ['odd key size', () => ['he', 'keygen', '--bits', '513', '--out', join(dir, 'x.json')], /--bits must be even/],
   ];
   it.each(cases)('%s', async (_, argv, message) => {
-    const { code, stderr } = await run(argv());
+    const { code, stderr } = await runCli(argv());
     expect(code).toBe(2);
     expect(stderr).toMatch(message);
     expect(stderr.trim().split('\n')).toHaveLength(1);
@@ -98,9 +83,9 @@ describe('cohort he: bad input exits 2 with one line naming the problem', () => 
 
   it('decrypting with the wrong key reports overflow or a wrong value, never a crash', async () => {
     const other = join(dir, 'other.json');
-    await run(['he', 'keygen', '--bits', '512', '--out', other]);
-    const encrypted = await run(['he', 'encrypt', '--key', publicPath, '1.5']);
-    const { code, stdout } = await run(['he', 'decrypt', '--key', other, encrypted.stdout]);
+    await runCli(['he', 'keygen', '--bits', '512', '--out', other]);
+    const encrypted = await runCli(['he', 'encrypt', '--key', publicPath, '1.5']);
+    const { code, stdout } = await runCli(['he', 'decrypt', '--key', other, encrypted.stdout]);
     expect([0, 2]).toContain(code);
     expect(code === 2 || Number(stdout) !== 1.5).toBe(true);
   });
@@ -108,7 +93,7 @@ describe('cohort he: bad input exits 2 with one line naming the problem', () => 
 
 describe('cohort he bench', () => {
   it('prints rates as JSON', async () => {
-    const { code, stdout } = await run(['he', 'bench', '--bits', '512', '--json']);
+    const { code, stdout } = await runCli(['he', 'bench', '--bits', '512', '--json']);
     expect(code).toBe(0);
     const result = JSON.parse(stdout) as { bits: number; rows: { operation: string; perSecond: number }[] };
     expect(result.bits).toBe(512);

@@ -6,30 +6,12 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/program.js';
+import { runCli } from './run-cli.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'cohort-simulate-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 afterEach(() => vi.restoreAllMocks());
 
-/** Runs the CLI in-process, returning its exit status and what it wrote. */
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    return { code: await main(argv), stdout, stderr };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
 
 function csvFile(name: string, text: string): string {
   const path = join(folder, name);
@@ -65,7 +47,7 @@ describe('cohort simulate: bad input → exit 2 and one line naming the flag or 
 
   it.each(cases)('%s', async (_name, args, message) => {
     const out = join(folder, `bad-${_name.replace(/\W+/g, '-')}.json`);
-    const { code, stdout, stderr } = await run(['simulate', ...quick, '--json', out, '--no-report', ...args]);
+    const { code, stdout, stderr } = await runCli(['simulate', ...quick, '--json', out, '--no-report', ...args]);
     expect(code).toBe(2);
     expect(stdout).toBe('');
     const lines = stderr.trimEnd().split('\n');
@@ -76,7 +58,7 @@ describe('cohort simulate: bad input → exit 2 and one line naming the flag or 
   });
 
   it('prints the stack trace only with --verbose', async () => {
-    const { code, stderr } = await run(['simulate', '--verbose', '--no-report', '--data', 'no-such-data']);
+    const { code, stderr } = await runCli(['simulate', '--verbose', '--no-report', '--data', 'no-such-data']);
     expect(code).toBe(2);
     expect(stderr.split('\n')[0]).toMatch(/^cohort: unknown data set "no-such-data"/);
     expect(stderr).toMatch(/\n\s+at /);
@@ -87,7 +69,7 @@ describe('cohort simulate: a run', () => {
   it('writes the JSON result and the report atomically and prints the summary', async () => {
     const json = join(folder, 'run.json');
     const report = join(folder, 'run.html');
-    const { code, stdout, stderr } = await run(['simulate', '--rounds', '3', '--workers', '0', '--json', json, '--report', report]);
+    const { code, stdout, stderr } = await runCli(['simulate', '--rounds', '3', '--workers', '0', '--json', json, '--report', report]);
     expect(stderr).toBe(''); // no progress bar when stderr is not a terminal
     expect(code).toBe(0);
     const result = JSON.parse(readFileSync(json, 'utf8'));
