@@ -1,0 +1,3 @@
+export * from './server-optimizer.js';
+export * from './fedavgm.js';
+export * from './fedopt.js';
