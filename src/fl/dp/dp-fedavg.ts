@@ -186,8 +186,9 @@ export class DpFedAvg implements Strategy {
     return this.countNoiseStd;
   }
 
-  get adaptiveClipping(): boolean {
-    return this.adaptive !== undefined;
+  /** The adaptive-clipping settings, or undefined with fixed clipping. */
+  get adaptiveClipping(): { readonly targetQuantile: number; readonly learningRate: number } | undefined {
+    return this.adaptive === undefined ? undefined : { targetQuantile: this.adaptive.targetQuantile, learningRate: this.adaptive.learningRate };
   }
 
   /** One record per aggregated round, oldest first. */

@@ -10,8 +10,10 @@ export const DP_IDLE_KEY = 'dp.idle';
 /** Reply metric: 1 when the client's update norm was ≤ the clipping norm before clipping, else 0. */
 export const DP_UNCLIPPED_METRIC = 'dpUnclipped';
 
-/** Sample-level (local) DP: DP-SGD settings for the client's own training. */
+/** Sample-level (local) DP: the DP-SGD run a client does on its own data this round. */
 export const LOCAL_DP_NOISE_MULTIPLIER_KEY = 'dp.local.noiseMultiplier';
 export const LOCAL_DP_CLIPPING_NORM_KEY = 'dp.local.clippingNorm';
-/** Expected batch size of the client's Poisson batches (sampleRate = batch / examples). */
-export const LOCAL_DP_BATCH_SIZE_KEY = 'dp.local.batchSize';
+/** Poisson sampling rate of the client's batches (expected batch size / examples). */
+export const LOCAL_DP_SAMPLE_RATE_KEY = 'dp.local.sampleRate';
+/** DP-SGD steps to take this round (the server accounts exactly these). */
+export const LOCAL_DP_STEPS_KEY = 'dp.local.steps';

@@ -9,3 +9,4 @@ export * from './dp-fedavg.js';
 export * from './client-fit.js';
 export * from './round-budget.js';
 export * from './budgeted-federation.js';
+export * from './local-dp.js';

@@ -7,6 +7,7 @@
  * centralised baseline (one test example of 114) with a mean federated accuracy of 96.3 %.
  */
 import { check } from '../../errors.js';
+import { checkDpConfig, type DpSimulationConfig } from './privacy-config.js';
 
 export type OptimizerKind = 'sgd' | 'adam';
 
@@ -38,6 +39,8 @@ export interface SimulationConfig {
   readonly centralized: boolean;
   /** Worker threads for the clients; 0 runs everything in the calling thread. */
   readonly workers: number;
+  /** Differential privacy (absent: a non-private run). */
+  readonly dp?: DpSimulationConfig;
 }
 
 export const DEFAULT_SIMULATION_CONFIG: SimulationConfig = {
@@ -74,4 +77,5 @@ export function checkSimulationConfig(config: SimulationConfig): void {
   check(Number.isFinite(config.momentum) && config.momentum >= 0 && config.momentum < 1, 'momentum', config.momentum, 'in [0, 1)');
   check(Number.isFinite(config.fraction) && config.fraction > 0 && config.fraction <= 1, 'fraction', config.fraction, 'in (0, 1]');
   check(Number.isFinite(config.testFraction) && config.testFraction > 0 && config.testFraction < 1, 'testFraction', config.testFraction, 'in (0, 1)');
+  if (config.dp !== undefined) checkDpConfig(config.dp);
 }

@@ -7,3 +7,5 @@ export * from './seeds.js';
 export * from './result.js';
 export * from './shared-dataset.js';
 export * from './run.js';
+export * from './privacy-config.js';
+export { planPrivacy, type PlanInput, type PrivacyHooks, type PrivatePlan } from './privacy-plan.js';

@@ -6,7 +6,8 @@ import type { Dataset } from '../../data/dataset.js';
 import { createModel, initBackend } from '../../ml/index.js';
 import type { Metrics, Model } from '../../ml/model.js';
 import { CohortError } from '../../errors.js';
-import { evaluateLocally, fitLocally } from '../client.js';
+import { evaluateLocally } from '../client.js';
+import { fitWithPrivacy } from '../dp/client-fit.js';
 import type { FitConfig, FitResponse } from '../types.js';
 import type { ModelBlueprint, SimulationExecutor } from './executor.js';
 import { SerialQueue } from './serial-queue.js';
@@ -41,7 +42,7 @@ export class LocalExecutor implements SimulationExecutor {
   }
 
   fit(datasetId: string, weights: Float32Array, config: FitConfig): Promise<FitResponse> {
-    return this.queue.run(() => fitLocally(this.model, this.dataset(datasetId), weights, config));
+    return this.queue.run(() => fitWithPrivacy(this.model, this.dataset(datasetId), weights, config));
   }
 
   evaluate(datasetId: string, weights: Float32Array): Promise<Metrics> {

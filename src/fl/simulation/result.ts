@@ -1,6 +1,7 @@
 /** The JSON-ready result of a simulation run (what `cohort simulate --json` writes). */
 import type { PartitionSummary } from '../../data/partition.js';
 import type { SimulationConfig } from './config.js';
+import type { PrivacySummary } from './privacy-config.js';
 
 export interface EvaluationSummary {
   readonly accuracy: number;
@@ -17,6 +18,10 @@ export interface SimulationRound extends EvaluationSummary {
   readonly failures: readonly { readonly clientId: string; readonly message: string }[];
   readonly numExamples: number;
   readonly durationMs: number;
+  /** DP runs: ε spent once this round was done (the largest over data owners). */
+  readonly epsilon?: number;
+  /** User-level DP runs: the clipping norm used this round (it moves with adaptive clipping). */
+  readonly clippingNorm?: number;
 }
 
 export interface CentralizedSummary extends EvaluationSummary {
@@ -47,4 +52,6 @@ export interface SimulationResult {
   /** Null when the baseline was turned off. */
   readonly centralized: CentralizedSummary | null;
   readonly timing: { readonly totalMs: number; readonly federatedMs: number; readonly workers: number; readonly backend: string };
+  /** DP runs only: the guarantee, how it was accounted and whether the budget stopped the run. */
+  readonly privacy?: PrivacySummary;
 }

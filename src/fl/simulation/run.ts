@@ -18,6 +18,7 @@ import {
 } from '../../data/index.js';
 import { formatModelSpec, initBackend, parseModelSpec } from '../../ml/index.js';
 import type { Metrics, OptimizerSpec } from '../../ml/model.js';
+import { runBudgetedFederation, type BudgetedFederationResult } from '../dp/budgeted-federation.js';
 import { runFederation, type RoundResult } from '../server.js';
 import { createStrategy, parseStrategySpec } from '../strategies/index.js';
 import { runCentralized, type CentralizedRound } from './centralized.js';
@@ -26,6 +27,7 @@ import { checkSimulationConfig, DEFAULT_SIMULATION_CONFIG, type SimulationConfig
 import type { ModelBlueprint, SimulationExecutor } from './executor.js';
 import { LocalExecutor } from './local-executor.js';
 import type { EvaluationSummary, SimulationResult, SimulationRound } from './result.js';
+import { planPrivacy, type PrivacyHooks, type PrivatePlan } from './privacy-plan.js';
 import { deriveSeed } from './seeds.js';
 import { toSharedDataset } from './shared-dataset.js';
 
@@ -34,6 +36,8 @@ export interface SimulationHooks {
   readonly onRound?: (round: SimulationRound, total: number) => void;
   readonly onCentralizedRound?: (round: number, total: number) => void;
   readonly signal?: AbortSignal;
+  /** DP runs: the ledger that pays for the rounds and the noise source (defaults: in-memory, CSPRNG). */
+  readonly privacy?: PrivacyHooks;
 }
 
 export interface SimulationOutput {
@@ -59,7 +63,15 @@ export async function runSimulation(partial: Partial<SimulationConfig> = {}, hoo
 
   const optimizer: OptimizerSpec =
     config.optimizer === 'adam' ? { kind: 'adam', learningRate: config.learningRate } : { kind: 'sgd', learningRate: config.learningRate, momentum: config.momentum };
-  const strategy = createStrategy(strategySpec, { localEpochs: config.localEpochs, batchSize: config.batchSize, optimizer, fraction: config.fraction });
+  const strategyOptions = { localEpochs: config.localEpochs, batchSize: config.batchSize, optimizer, fraction: config.fraction };
+  // A DP run checks its data-dependent settings (δ against the data size, the reachable target ε)
+  // and calibrates its noise here, before any worker starts.
+  const plan: PrivatePlan | undefined =
+    config.dp === undefined
+      ? undefined
+      : await planPrivacy({ config, dp: config.dp, strategySpec, strategyOptions, clientIds, clientSizes, hooks: hooks.privacy ?? {} });
+  const strategy = plan?.strategy ?? createStrategy(strategySpec, strategyOptions);
+  const toRound = (round: RoundResult): SimulationRound => toSimulationRound(round, plan);
 
   const blueprint: ModelBlueprint = { spec: modelSpec, ...prepared.shape, seed: deriveSeed(config.seed, 'model') };
   const backend = await initBackend();
@@ -68,16 +80,19 @@ export async function runSimulation(partial: Partial<SimulationConfig> = {}, hoo
     const clients = clientIds.map((id, i) => simulatedClient(executor, id, id, clientSizes[i] as number));
     const federatedStart = performance.now();
     let federatedMs = 0;
-    const federation = runFederation({
+    const federationOptions = {
       strategy,
       clients,
       rounds: config.rounds,
       initialWeights: executor.initialWeights,
-      evaluateGlobal: (weights) => executor.evaluate(TEST_ID, weights),
+      evaluateGlobal: (weights: Float32Array) => executor.evaluate(TEST_ID, weights),
       rng: new SeededRandom(deriveSeed(config.seed, 'federation')),
-      onRound: (round) => hooks.onRound?.(toSimulationRound(round), config.rounds),
+      onRound: (round: RoundResult) => hooks.onRound?.(toRound(round), config.rounds),
       ...(hooks.signal === undefined ? {} : { signal: hooks.signal }),
-    }).then((value) => {
+    };
+    const federation: Promise<BudgetedFederationResult> = (
+      plan === undefined ? runFederation(federationOptions) : runBudgetedFederation({ ...federationOptions, beforeRound: plan.beforeRound })
+    ).then((value) => {
       federatedMs = performance.now() - federatedStart;
       return value;
     });
@@ -99,7 +114,8 @@ export async function runSimulation(partial: Partial<SimulationConfig> = {}, hoo
     // Both run at once: their jobs interleave on the executor, keeping every worker busy.
     const [federated, baseline] = await Promise.all([federation, centralized]);
     const lastRound = federated.rounds[federated.rounds.length - 1];
-    const finalMetrics = lastRound?.evaluation as Metrics;
+    // A budget may stop a DP run before its first round: the final model is then the initial one.
+    const finalMetrics = (lastRound?.evaluation ?? federated.initial) as Metrics;
     const result: SimulationResult = {
       config,
       dataset: prepared.dataset,
@@ -107,10 +123,11 @@ export async function runSimulation(partial: Partial<SimulationConfig> = {}, hoo
       strategy: strategy.name,
       partition: { spec: formatPartitionSpec(partitionSpec), clientIds, ...prepared.summary },
       initial: summarize(federated.initial as Metrics),
-      rounds: federated.rounds.map(toSimulationRound),
+      rounds: federated.rounds.map(toRound),
       final: summarize(finalMetrics),
       centralized: baseline === undefined ? null : summarizeCentralized(baseline.rounds, config.localEpochs),
       timing: { totalMs: performance.now() - started, federatedMs, workers, backend },
+      ...(plan === undefined ? {} : { privacy: plan.summarize(federated.rounds.length, federated.stoppedEarly) }),
     };
     return { result, weights: federated.weights };
   } finally {
@@ -187,18 +204,23 @@ function summarize(metrics: Metrics): EvaluationSummary {
   };
 }
 
-function toSimulationRound(round: RoundResult): SimulationRound {
+function toSimulationRound(round: RoundResult, plan: PrivatePlan | undefined): SimulationRound {
   const evaluation = round.evaluation as Metrics;
+  const record = plan?.roundRecord(round.round);
+  // An empty Poisson round asked one client to idle; it did not take part.
+  const idle = record !== undefined && record.sampledClients === 0;
   return {
     round: round.round,
     accuracy: evaluation.accuracy,
     loss: evaluation.loss,
     ...(evaluation.auc === undefined ? {} : { auc: evaluation.auc }),
     trainLoss: round.trainLoss,
-    participants: round.participants,
+    participants: idle ? [] : round.participants,
     failures: round.failures,
     numExamples: round.numExamples,
     durationMs: round.durationMs,
+    ...(plan === undefined ? {} : { epsilon: plan.epsilonAfter(round.round) }),
+    ...(record === undefined ? {} : { clippingNorm: record.clippingNorm }),
   };
 }
 

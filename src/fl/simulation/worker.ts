@@ -5,7 +5,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { CohortError } from '../../errors.js';
 import type { Dataset } from '../../data/dataset.js';
-import { evaluateLocally, fitLocally } from '../client.js';
+import { evaluateLocally } from '../client.js';
+import { fitWithPrivacy } from '../dp/client-fit.js';
 import { buildModel } from './local-executor.js';
 import type { SerializedError, WorkerInit, WorkerReply, WorkerRequest } from './messages.js';
 import { SerialQueue } from './serial-queue.js';
@@ -36,7 +37,7 @@ async function start(): Promise<void> {
         const data = datasets.get(request.datasetId);
         if (!data) throw new CohortError('INTERNAL', `worker has no data set ${JSON.stringify(request.datasetId)}`);
         if (request.type === 'fit') {
-          const response = await fitLocally(model, data, request.weights, request.config);
+          const response = await fitWithPrivacy(model, data, request.weights, request.config);
           reply({ type: 'fit-done', job: request.job, response }, [response.weights.buffer as ArrayBuffer]);
         } else {
           const { metrics } = await evaluateLocally(model, data, request.weights);

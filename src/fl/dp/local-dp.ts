@@ -1,0 +1,80 @@
+/**
+ * Sample-level ("local") DP in a federation: every client trains with DP-SGD on its own records
+ * (Abadi et al. 2016), so each data owner gets a record-level (ε, δ) guarantee for everything it
+ * sends, whatever the server does. This wrapper adds each chosen client's DP-SGD settings to its
+ * fit configuration; the client side (client-fit.ts) runs exactly that many steps, and the server
+ * accounts exactly those steps per owner. Aggregation is the inner strategy's, untouched
+ * (post-processing of DP outputs).
+ */
+import { check } from '../../errors.js';
+import type { AggregateEvaluateContext, AggregateFitContext, AggregateFitResult, ConfigureFitContext, EvaluateInstruction, FitInstruction, Strategy } from '../strategy.js';
+import { LOCAL_DP_CLIPPING_NORM_KEY, LOCAL_DP_NOISE_MULTIPLIER_KEY, LOCAL_DP_SAMPLE_RATE_KEY, LOCAL_DP_STEPS_KEY } from './fit-config-keys.js';
+
+export interface LocalDpSettings {
+  /** σ of the client's DP-SGD (noise std σ·C on each batch's clipped-gradient sum). */
+  readonly noiseMultiplier: number;
+  /** C: per-example gradient clipping norm. */
+  readonly clippingNorm: number;
+  /** q: Poisson sampling rate of the client's batches. */
+  readonly sampleRate: number;
+  /** DP-SGD steps per round. */
+  readonly steps: number;
+}
+
+export function checkLocalDpSettings(settings: LocalDpSettings, name = 'settings'): void {
+  check(typeof settings === 'object' && settings !== null, name, settings, 'an object');
+  check(Number.isFinite(settings.noiseMultiplier) && settings.noiseMultiplier >= 0, `${name}.noiseMultiplier`, settings.noiseMultiplier, 'a finite number ≥ 0');
+  check(Number.isFinite(settings.clippingNorm) && settings.clippingNorm > 0, `${name}.clippingNorm`, settings.clippingNorm, 'a finite number > 0');
+  check(settings.sampleRate > 0 && settings.sampleRate <= 1, `${name}.sampleRate`, settings.sampleRate, 'in (0, 1]');
+  check(Number.isSafeInteger(settings.steps) && settings.steps >= 1, `${name}.steps`, settings.steps, 'an integer ≥ 1');
+}
+
+export class LocalDp implements Strategy {
+  readonly name: string;
+
+  constructor(
+    readonly inner: Strategy,
+    private readonly settingsOf: (clientId: string) => LocalDpSettings,
+  ) {
+    check(typeof inner === 'object' && inner !== null && typeof inner.configureFit === 'function', 'inner', inner, 'a Strategy');
+    check(typeof settingsOf === 'function', 'settingsOf', settingsOf, 'a function');
+    this.name = `${inner.name} + DP-SGD on clients`;
+  }
+
+  initialize(initialWeights: Float32Array): Float32Array | Promise<Float32Array> {
+    return this.inner.initialize ? this.inner.initialize(initialWeights) : initialWeights;
+  }
+
+  async configureFit(context: ConfigureFitContext): Promise<readonly FitInstruction[]> {
+    const instructions = await this.inner.configureFit(context);
+    return instructions.map((instruction) => {
+      const settings = this.settingsOf(instruction.clientId);
+      checkLocalDpSettings(settings, `settings of ${instruction.clientId}`);
+      return {
+        ...instruction,
+        config: {
+          ...instruction.config,
+          extra: {
+            ...instruction.config.extra,
+            [LOCAL_DP_NOISE_MULTIPLIER_KEY]: settings.noiseMultiplier,
+            [LOCAL_DP_CLIPPING_NORM_KEY]: settings.clippingNorm,
+            [LOCAL_DP_SAMPLE_RATE_KEY]: settings.sampleRate,
+            [LOCAL_DP_STEPS_KEY]: settings.steps,
+          },
+        },
+      };
+    });
+  }
+
+  aggregateFit(context: AggregateFitContext): AggregateFitResult | Promise<AggregateFitResult> {
+    return this.inner.aggregateFit(context);
+  }
+
+  configureEvaluate(context: ConfigureFitContext): readonly EvaluateInstruction[] | Promise<readonly EvaluateInstruction[]> {
+    return this.inner.configureEvaluate ? this.inner.configureEvaluate(context) : [];
+  }
+
+  aggregateEvaluate(context: AggregateEvaluateContext): Readonly<Record<string, number>> | Promise<Readonly<Record<string, number>>> {
+    return this.inner.aggregateEvaluate ? this.inner.aggregateEvaluate(context) : {};
+  }
+}

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { SeededRandom } from '../../../src/crypto/random.js';
+import { InMemoryBudgetLedger } from '../../../src/dp/budget-ledger-memory.js';
+import { subsampledGaussianEpsilon } from '../../../src/fl/dp/index.js';
+import { runSimulation, type DpSimulationConfig } from '../../../src/fl/simulation/index.js';
+
+// Breast cancer (bundled), 5 hospitals, in-process: a DP run takes about a second.
+const base = { workers: 0, centralized: false, rounds: 10 } as const;
+const userLevel: DpSimulationConfig = { level: 'user', targetEpsilon: 16, delta: 1e-3, clippingNorm: 0.5, adaptiveClipping: false, accountant: 'rdp' };
+
+describe('simulation with user-level DP-FedAvg', () => {
+  it('learns above chance at ε = 16 and reports ε per round exactly as the accountant computes it', async () => {
+    const { result } = await runSimulation({ ...base, dp: userLevel }, { privacy: { rng: new SeededRandom(3) } });
+    const privacy = result.privacy!;
+    expect(privacy).toMatchObject({ level: 'user', accountant: 'rdp', delta: 1e-3, budgetEpsilon: 16, calibrated: true, sampleRate: 1, rounds: 10, ledger: 'memory' });
+    expect(privacy.stoppedEarly).toBeUndefined();
+    expect(privacy.epsilon).toBeLessThanOrEqual(16);
+    expect(privacy.epsilon).toBeGreaterThan(15.9);
+    result.rounds.forEach((round, i) => {
+      expect(round.epsilon).toBe(subsampledGaussianEpsilon({ noiseMultiplier: privacy.noiseMultiplier, sampleRate: 1, steps: i + 1 }, 1e-3, 'rdp'));
+      expect(round.clippingNorm).toBe(0.5);
+      expect(round.participants).toHaveLength(5);
+    });
+    expect(result.rounds[9]!.epsilon).toBe(privacy.epsilon);
+    expect(privacy.owners).toHaveLength(5);
+    expect(privacy.owners.every((owner) => owner.epsilon === privacy.epsilon && owner.steps === 10)).toBe(true);
+    // Benign is 62.7 % of the data: well above chance.
+    expect(result.final.accuracy).toBeGreaterThan(0.85);
+    expect(result.strategy).toMatch(/^DP-FedAvg\(FedAvg, z=[\d.]+, C=0.5, q=1\)$/);
+  });
+
+  it('stops cleanly before the round that would overshoot the budget, and says so', async () => {
+    const dp: DpSimulationConfig = { ...userLevel, noiseMultiplier: 2, targetEpsilon: 3 };
+    const ledger = new InMemoryBudgetLedger();
+    const { result } = await runSimulation({ ...base, dp }, { privacy: { rng: new SeededRandom(4), ledger } });
+    const privacy = result.privacy!;
+    const run = result.rounds.length;
+    expect(run).toBeGreaterThan(0);
+    expect(run).toBeLessThan(10);
+    const epsilonAt = (rounds: number) => subsampledGaussianEpsilon({ noiseMultiplier: 2, sampleRate: 1, steps: rounds }, 1e-3, 'rdp');
+    expect(epsilonAt(run)).toBeLessThanOrEqual(3);
+    expect(epsilonAt(run + 1)).toBeGreaterThan(3);
+    expect(privacy.stoppedEarly?.round).toBe(run + 1);
+    expect(privacy.stoppedEarly?.reason).toMatch(new RegExp(`^round ${run + 1} would take client-0 to ε = [\\d.]+ \\(δ = 0.001\\), past the run's budget ε = 3`));
+    expect(privacy.epsilon).toBe(epsilonAt(run));
+    expect(result.final.accuracy).toBe(result.rounds[run - 1]!.accuracy);
+    // The ledger holds the run's total for every client: ε_run, δ once.
+    const spent = await ledger.spent('client-4');
+    expect(spent.epsilon / privacy.epsilon - 1).toBeLessThan(1e-12);
+    expect(spent.delta).toBe(1e-3);
+    // A second run on the same ledger cannot pay for its first round (δ is spent): it runs nothing.
+    const again = await runSimulation({ ...base, dp }, { privacy: { rng: new SeededRandom(5), ledger } });
+    expect(again.result.rounds).toHaveLength(0);
+    expect(again.result.privacy?.stoppedEarly?.reason).toMatch(/round 1 refused by the privacy ledger: privacy budget exceeded for owner "client-0"/);
+    expect(again.result.final.accuracy).toBe(again.result.initial.accuracy);
+  });
+
+  it('clips on the clients in worker threads as in-process (same seeds, same noise → same model)', async () => {
+    const dp: DpSimulationConfig = { ...userLevel, noiseMultiplier: 1 };
+    const inProcess = await runSimulation({ ...base, rounds: 3, dp }, { privacy: { rng: new SeededRandom(6) } });
+    const threads = await runSimulation({ ...base, rounds: 3, workers: 2, dp }, { privacy: { rng: new SeededRandom(6) } });
+    expect(Array.from(threads.weights)).toEqual(Array.from(inProcess.weights));
+  });
+
+  it('refuses settings that cannot work, naming the flag and value', async () => {
+    const fail = (dp: Partial<DpSimulationConfig>, extra: object = {}) => runSimulation({ ...base, ...extra, dp: { ...userLevel, ...dp } });
+    await expect(fail({ delta: 0.2 })).rejects.toThrow(/^--delta 0.2 must be below 1\/n = 0.2 for user-level DP \(n = 5 clients\)/);
+    await expect(fail({ level: 'sample', delta: 0.2 })).rejects.toThrow(/^--delta 0.2 must be below 1\/n = 0.\d+ for sample-level DP \(n = \d+ examples, the smallest client's data\)/);
+    await expect(fail({ adaptiveClipping: true })).rejects.toThrow(/^--adaptive-clip cannot be used with 5 clients at noise multiplier [\d.]+: the clipped-count noise σ_b = m\/20 = 0.25/);
+    await expect(fail({ targetEpsilon: 1e-6, delta: 1e-5 })).rejects.toThrow(/^--target-epsilon 0.000001 cannot be reached with 10 rounds at client sampling rate 1 at --delta 0.00001/);
+    await expect(fail({ clippingNorm: 0 })).rejects.toThrow(/^--clip must be a finite number > 0 \(got 0\)/);
+    await expect(fail({ adaptiveClipping: true, level: 'sample' })).rejects.toThrow(/^--adaptive-clip must be used with --dp user only/);
+  });
+});
