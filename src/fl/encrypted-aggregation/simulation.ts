@@ -11,7 +11,7 @@ import type { FederatedClient } from '../types.js';
 import { encryptingClient } from './encrypting-client.js';
 import { KeyHolder, dealFederationKey } from './key-holder.js';
 import { planAggregation, type AggregationPlan } from './plan.js';
-import { PaillierAggregation } from './strategy.js';
+import { PaillierAggregation, checkEncryptedAggregationSupports } from './strategy.js';
 
 export interface PaillierAggregationSettings {
   /** Modulus bits of the federation key. Default 2048; tests use 512–1024. */
@@ -45,6 +45,7 @@ export async function setUpPaillierSimulation(options: {
   readonly rng?: RandomSource;
 }): Promise<PaillierSimulation> {
   const { settings, clients } = options;
+  checkEncryptedAggregationSupports(options.strategy); // before the (slow) dealing
   check(clients.length >= 1, 'clients.length', clients.length, 'at least 1');
   const sizes = clients.map((client) => client.numExamples);
   check(

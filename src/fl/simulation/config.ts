@@ -7,6 +7,7 @@
  * centralised baseline (one test example of 114) with a mean federated accuracy of 96.3 %.
  */
 import { check } from '../../errors.js';
+import type { PaillierAggregationSettings } from '../encrypted-aggregation/simulation.js';
 import { checkDpConfig, type DpSimulationConfig } from './privacy-config.js';
 
 export type OptimizerKind = 'sgd' | 'adam';
@@ -41,6 +42,10 @@ export interface SimulationConfig {
   readonly workers: number;
   /** Differential privacy (absent: a non-private run). */
   readonly dp?: DpSimulationConfig;
+  /** 'paillier': clients send encrypted updates, key holders decrypt only their sum (default 'mean'). */
+  readonly aggregation?: 'mean' | 'paillier';
+  /** Key size, key holders and update range of --aggregation paillier (docs/encrypted-aggregation.md). */
+  readonly paillier?: PaillierAggregationSettings;
 }
 
 export const DEFAULT_SIMULATION_CONFIG: SimulationConfig = {

@@ -19,6 +19,7 @@ import {
 import { formatModelSpec, initBackend, parseModelSpec } from '../../ml/index.js';
 import type { Metrics, OptimizerSpec } from '../../ml/model.js';
 import { runBudgetedFederation, type BudgetedFederationResult } from '../dp/budgeted-federation.js';
+import { setUpPaillierSimulation, type PaillierSimulation } from '../encrypted-aggregation/simulation.js';
 import { runFederation, type RoundResult } from '../server.js';
 import { createStrategy, parseStrategySpec } from '../strategies/index.js';
 import { runCentralized, type CentralizedRound } from './centralized.js';
@@ -76,12 +77,17 @@ export async function runSimulation(partial: Partial<SimulationConfig> = {}, hoo
   const blueprint: ModelBlueprint = { spec: modelSpec, ...prepared.shape, seed: deriveSeed(config.seed, 'model') };
   const backend = await initBackend();
   const executor = await createExecutor(blueprint, prepared.datasets, workers);
+  let paillier: PaillierSimulation | undefined;
   try {
-    const clients = clientIds.map((id, i) => simulatedClient(executor, id, id, clientSizes[i] as number));
+    const plainClients = clientIds.map((id, i) => simulatedClient(executor, id, id, clientSizes[i] as number));
+    if (config.aggregation === 'paillier') {
+      paillier = await setUpPaillierSimulation({ settings: config.paillier ?? {}, strategy, clients: plainClients, numParameters: executor.numParameters });
+    }
+    const clients = paillier?.clients ?? plainClients;
     const federatedStart = performance.now();
     let federatedMs = 0;
     const federationOptions = {
-      strategy,
+      strategy: paillier?.strategy ?? strategy,
       clients,
       rounds: config.rounds,
       initialWeights: executor.initialWeights,
@@ -120,7 +126,7 @@ export async function runSimulation(partial: Partial<SimulationConfig> = {}, hoo
       config,
       dataset: prepared.dataset,
       model: { spec: formatModelSpec(modelSpec), numParameters: executor.numParameters },
-      strategy: strategy.name,
+      strategy: paillier?.strategy.name ?? strategy.name,
       partition: { spec: formatPartitionSpec(partitionSpec), clientIds, ...prepared.summary },
       initial: summarize(federated.initial as Metrics),
       rounds: federated.rounds.map(toRound),
@@ -131,6 +137,7 @@ export async function runSimulation(partial: Partial<SimulationConfig> = {}, hoo
     };
     return { result, weights: federated.weights };
   } finally {
+    await paillier?.close();
     await executor.close();
   }
 }
