@@ -30,7 +30,7 @@ function mutate(rng: SeededRandom, frame: Uint8Array): Uint8Array {
     joined.set(extra, out.length);
     return joined;
   }
-  if (kind === 3) out[rng.uniformInt(out.length)] ^= 1 << rng.uniformInt(8);
+  if (kind === 3) { const at = rng.uniformInt(out.length); out[at] = (out[at] as number) ^ (1 << rng.uniformInt(8)); }
   return out;
 }
 
