@@ -30,6 +30,8 @@ export interface ClippingOptions {
   readonly ghostLayerKinds?: readonly string[];
   /** What to do with a parameterised layer the ghost path cannot handle: fall back (default) or throw. */
   readonly onUnsupportedLayer?: 'per-example' | 'error';
+  /** Multiplies the sums (default 1): DP-SGD folds 1/(q·n) into the clip factors, saving a pass. */
+  readonly scale?: number;
 }
 
 export interface ClippingPlan {
@@ -39,7 +41,7 @@ export interface ClippingPlan {
 }
 
 export interface ClippedGradients {
-  /** Σ_i c_i ∇ℓ_i, one tensor per parameter in the flat layout's order (layer order, kernel then bias). */
+  /** scale·Σ_i c_i ∇ℓ_i, one tensor per parameter in the flat layout's order (layer order, kernel then bias). */
   readonly sums: tf.Tensor[];
   /** ‖∇ℓ_i‖ before clipping, [B]. */
   readonly norms: tf.Tensor1D;
@@ -53,6 +55,8 @@ export function validateClippingOptions(options: ClippingOptions): void {
   check(method === 'ghost' || method === 'per-example', 'clipping.method', method, '"ghost" or "per-example"');
   const norms = options.convolutionNorms ?? 'auto';
   check(norms === 'auto' || norms === 'gram' || norms === 'materialise', 'convolutionNorms', norms, '"auto", "gram" or "materialise"');
+  const scale = options.scale ?? 1;
+  check(Number.isFinite(scale) && scale > 0, 'scale', scale, 'a finite number > 0');
   const fallback = options.onUnsupportedLayer ?? 'per-example';
   check(fallback === 'per-example' || fallback === 'error', 'onUnsupportedLayer', fallback, '"per-example" or "error"');
 }
@@ -87,7 +91,9 @@ export function summedCrossEntropy(logits: tf.Tensor2D, oneHotLabels: tf.Tensor2
 
 /**
  * The clipped gradient sum of a batch (`features` [B, d], `oneHotLabels` [B, k], B ≥ 1). Call inside
- * tf.tidy: the returned tensors belong to the caller's scope.
+ * tf.tidy: the returned tensors belong to the caller's scope. `featureSquaredNorms` [B], ‖x_i‖²,
+ * may be passed when known (they are constants of the data set, so a trainer computes them once);
+ * a first dense layer then skips computing them.
  */
 export function clippedGradientSum(
   architecture: Architecture,
@@ -96,12 +102,13 @@ export function clippedGradientSum(
   oneHotLabels: tf.Tensor2D,
   options: ClippingOptions,
   plan: ClippingPlan = planClipping(architecture, options),
+  featureSquaredNorms?: tf.Tensor1D,
 ): ClippedGradients {
   check(features.shape[0] >= 1, 'batch size', features.shape[0], 'at least 1');
   check(oneHotLabels.shape[0] === features.shape[0], 'labels batch size', oneHotLabels.shape[0], `the features' ${features.shape[0]}`);
   return plan.method === 'ghost'
-    ? ghostClippedSum(architecture, parameters, features, oneHotLabels, options)
-    : perExampleClippedSum(architecture, parameters, features, oneHotLabels, options.clippingNorm);
+    ? ghostClippedSum(architecture, parameters, features, oneHotLabels, options, featureSquaredNorms)
+    : perExampleClippedSum(architecture, parameters, features, oneHotLabels, options.clippingNorm, options.scale ?? 1);
 }
 
 /** c_i = min(1, C/‖∇ℓ_i‖); a zero gradient gets C/0 = ∞ → 1. */
@@ -143,11 +150,13 @@ function ghostClippedSum(
   features: tf.Tensor2D,
   oneHotLabels: tf.Tensor2D,
   options: ClippingOptions,
+  featureSquaredNorms: tf.Tensor1D | undefined,
 ): ClippedGradients {
   const batch = features.shape[0];
   const probes = linearOutputShapes(architecture, batch).map((shape) => tf.zeros(shape));
   const layers: ParameterisedLayerPlan[] = [];
   const inputs: tf.Tensor[] = [];
+  const inputIsFeatures: boolean[] = [];
   try {
     const outputGradients = tf.grads((...probe: tf.Tensor[]) => {
       const logits = forwardLogits(architecture, parameters, features, true, (layer, input, output) => {
@@ -156,6 +165,7 @@ function ghostClippedSum(
           throw new CohortError('INTERNAL', `layer ${layer.name}: output shape ${JSON.stringify(output.shape)} was not foreseen`);
         }
         layers.push(layer);
+        inputIsFeatures.push(input === features);
         inputs.push(tf.keep(tf.clone(input))); // outlives the forward pass's tidy; disposed below
         return tf.add(output, p);
       });
@@ -166,13 +176,14 @@ function ghostClippedSum(
       const input = inputs[l] as tf.Tensor;
       const gradient = outputGradients[l] as tf.Tensor;
       return layer.kind === 'dense'
-        ? denseClipper(input as tf.Tensor2D, gradient as tf.Tensor2D)
+        ? denseClipper(input as tf.Tensor2D, gradient as tf.Tensor2D, inputIsFeatures[l] === true ? featureSquaredNorms : undefined)
         : convClipper(input as tf.Tensor4D, gradient as tf.Tensor4D, layer.kernelSize, options.convolutionNorms ?? 'auto');
     });
     const squared = clippers.map((clipper) => clipper.normsSquared());
     const norms = tf.sqrt(squared.length === 1 ? (squared[0] as tf.Tensor1D) : tf.addN(squared)) as tf.Tensor1D;
-    const factors = clipFactors(norms, options.clippingNorm);
-    const sums = clippers.flatMap((clipper) => clipper.clippedSum(factors));
+    const scale = options.scale ?? 1;
+    const factors = scale === 1 ? clipFactors(norms, options.clippingNorm) : tf.mul(clipFactors(norms, options.clippingNorm), scale);
+    const sums = clippers.flatMap((clipper) => clipper.clippedSum(factors as tf.Tensor1D));
     return { sums, norms, method: 'ghost' };
   } finally {
     for (const input of inputs) input.dispose();
@@ -186,6 +197,7 @@ export function perExampleClippedSum(
   features: tf.Tensor2D,
   oneHotLabels: tf.Tensor2D,
   clippingNorm: number,
+  scale = 1,
 ): ClippedGradients {
   const batch = features.shape[0];
   let sums = parameters.map((p) => tf.zerosLike(p));
@@ -197,7 +209,7 @@ export function perExampleClippedSum(
       const gradients = tf.grads((...params: tf.Tensor[]) => summedCrossEntropy(forwardLogits(architecture, params, x, true), y))([...parameters]);
       const squared = gradients.map((g) => tf.sum(tf.square(g)));
       const exampleNorm = tf.sqrt(squared.length === 1 ? (squared[0] as tf.Scalar) : tf.addN(squared)) as tf.Scalar;
-      const factor = tf.minimum(1, tf.div(clippingNorm, exampleNorm));
+      const factor = scale === 1 ? tf.minimum(1, tf.div(clippingNorm, exampleNorm)) : tf.mul(tf.minimum(1, tf.div(clippingNorm, exampleNorm)), scale);
       return [exampleNorm, ...gradients.map((g, k) => tf.add(sums[k] as tf.Tensor, tf.mul(g, factor)))];
     }) as [tf.Scalar, ...tf.Tensor[]];
     for (const old of sums) old.dispose();

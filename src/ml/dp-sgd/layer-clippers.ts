@@ -45,10 +45,11 @@ function rowSumOfSquares(x: tf.Tensor): tf.Tensor1D {
   return tf.sum(tf.square(tf.reshape(x, [rows, -1])), 1) as tf.Tensor1D;
 }
 
-export function denseClipper(input: tf.Tensor2D, outputGradient: tf.Tensor2D): LayerClipper {
+/** `inputSquaredNorms`: ‖a_i‖² when the caller already knows them (the data's rows, for a first layer). */
+export function denseClipper(input: tf.Tensor2D, outputGradient: tf.Tensor2D, inputSquaredNorms?: tf.Tensor1D): LayerClipper {
   return {
     method: 'outer-product',
-    normsSquared: () => tf.mul(tf.add(rowSumOfSquares(input), 1), rowSumOfSquares(outputGradient)) as tf.Tensor1D,
+    normsSquared: () => tf.mul(tf.add(inputSquaredNorms ?? rowSumOfSquares(input), 1), rowSumOfSquares(outputGradient)) as tf.Tensor1D,
     clippedSum: (factors) => {
       const column = tf.reshape(factors, [-1, 1]);
       // diag(c) goes on whichever side is narrower: Aᵀ·diag(c)·G either way.

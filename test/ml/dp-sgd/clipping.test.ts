@@ -46,14 +46,15 @@ function engineClippedSum(model: TfModel, data: Dataset, indices: readonly numbe
   const features = new Float32Array(indices.length * d);
   indices.forEach((i, k) => features.set(data.features.subarray(i * d, (i + 1) * d), k * d));
   const before = tf.memory().numTensors;
-  const result = tf.tidy(() => {
+  let result: { sums: Float64Array[]; norms: number[]; method: string } | undefined;
+  tf.tidy(() => {
     const x = tf.tensor2d(features, [indices.length, d]);
     const y = tf.cast(tf.oneHot(tf.tensor1d(indices.map((i) => data.labels[i] as number), 'int32'), data.numClasses), 'float32') as tf.Tensor2D;
     const clipped = clippedGradientSum(model.architecture, model.trainableVariables, x, y, options);
-    return { sums: clipped.sums.map((s) => Float64Array.from(s.dataSync())), norms: Array.from(clipped.norms.dataSync()), method: clipped.method };
+    result = { sums: clipped.sums.map((s) => Float64Array.from(s.dataSync())), norms: Array.from(clipped.norms.dataSync()), method: clipped.method };
   });
   expect(tf.memory().numTensors).toBe(before); // no tensor leaks
-  return result;
+  return result as { sums: Float64Array[]; norms: number[]; method: string };
 }
 
 const all = (data: Dataset): number[] => Array.from({ length: data.numExamples }, (_, i) => i);

@@ -15,14 +15,16 @@ export interface NaiveClipping {
 export function perExampleGradients(model: TfModel, data: Dataset, indices: readonly number[]): Float64Array[][] {
   const d = data.numFeatures;
   const variables = model.trainableVariables;
-  return indices.map((i) =>
+  return indices.map((i) => {
+    let gradients: Float64Array[] = [];
     tf.tidy(() => {
       const x = tf.tensor2d(data.features.slice(i * d, (i + 1) * d), [1, d]);
       const y = tf.cast(tf.oneHot(tf.tensor1d([data.labels[i] as number], 'int32'), data.numClasses), 'float32') as tf.Tensor2D;
       const grads = tf.grads((...params: tf.Tensor[]) => summedCrossEntropy(forwardLogits(model.architecture, params, x, true), y))([...variables]);
-      return grads.map((g) => Float64Array.from(g.dataSync()));
-    }),
-  );
+      gradients = grads.map((g) => Float64Array.from(g.dataSync()));
+    });
+    return gradients;
+  });
 }
 
 export function naiveClippedSum(model: TfModel, data: Dataset, indices: readonly number[], clippingNorm: number): NaiveClipping {
