@@ -13,7 +13,7 @@ export function formatSimulationSummary(result: SimulationResult, written: reado
   const rows: string[][] = [['', 'accuracy', 'loss', 'AUC']];
   rows.push([`federated (round ${result.rounds.length})`, pct(result.final.accuracy), result.final.loss.toFixed(4), auc(result.final.auc)]);
   if (result.centralized) {
-    rows.push([`centralised (${result.centralized.epochs} epochs)`, pct(result.centralized.accuracy), result.centralized.loss.toFixed(4), auc(result.centralized.auc)]);
+    rows.push([`centralised (${result.centralized.epochs} epochs${result.privacy ? ', non-private' : ''})`, pct(result.centralized.accuracy), result.centralized.loss.toFixed(4), auc(result.centralized.auc)]);
   }
   rows.push(['initial model', pct(result.initial.accuracy), result.initial.loss.toFixed(4), auc(result.initial.auc)]);
   lines.push(...alignTable(rows));
@@ -21,6 +21,7 @@ export function formatSimulationSummary(result: SimulationResult, written: reado
     const gap = (result.centralized.accuracy - result.final.accuracy) * 100;
     lines.push('', `gap to centralised: ${gap.toFixed(2)} points`);
   }
+  if (result.privacy) lines.push('', ...formatPrivacy(result));
   lines.push('');
   const clientRows: string[][] = [['client', 'examples', ...partition.classNames]];
   partition.clients.forEach((client, i) => {
@@ -42,4 +43,26 @@ export function alignTable(rows: readonly (readonly string[])[]): string[] {
       .join('  ')
       .trimEnd(),
   );
+}
+
+/** The privacy lines of a DP run: the guarantee, how it was reached, and an early stop. */
+export function formatPrivacy(result: SimulationResult): string[] {
+  const privacy = result.privacy;
+  if (!privacy) return [];
+  const level = privacy.level === 'user' ? 'user-level DP (DP-FedAvg)' : 'sample-level DP (DP-SGD on every client)';
+  const epsilon = formatNumber(privacy.epsilon);
+  const lines = [
+    `privacy: ${level}, ε = ${epsilon} at δ = ${privacy.delta} (${privacy.accountant.toUpperCase()})${privacy.budgetEpsilon === null ? '' : `, budget ε = ${privacy.budgetEpsilon}`}`,
+    `  noise multiplier ${formatNumber(privacy.noiseMultiplier)}${privacy.calibrated ? ' (calibrated to the budget)' : ''}, clipping norm ${privacy.clippingNorm}${
+      privacy.adaptiveClipping ? ` adaptive → ${formatNumber(privacy.adaptiveClipping.finalClippingNorm)}` : ''
+    }, sampling rate ${formatNumber(privacy.sampleRate)}; spends recorded in ${privacy.ledger === 'memory' ? 'an in-memory ledger' : privacy.ledger}`,
+  ];
+  if (privacy.stoppedEarly) {
+    lines.push(`stopped early: the privacy budget allowed ${privacy.rounds} of ${result.config.rounds} rounds; ${privacy.stoppedEarly.reason}`);
+  }
+  return lines;
+}
+
+function formatNumber(x: number): string {
+  return Number.isFinite(x) ? String(Number(x.toPrecision(5))) : String(x);
 }

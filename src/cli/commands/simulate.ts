@@ -3,75 +3,35 @@
  * a data set and train in worker threads; the server aggregates with FedAvg or FedProx each
  * round and evaluates on the held-out test set; a centralised baseline trains alongside.
  * Defaults run the hospital story (5 hospitals, breast-cancer data, Dirichlet α = 0.5, FedAvg,
- * 20 rounds) and write cohort-report.html.
+ * 20 rounds) and write cohort-report.html. `--dp sample|user` makes the run differentially
+ * private (docs/dp-federated.md): the result then carries the ε spent, per round and in total,
+ * and a budget that runs out stops the run cleanly with the model so far.
  */
-import { availableParallelism } from 'node:os';
 import { type Command, Option } from 'commander';
 import { CohortError } from '../../errors.js';
-import { parsePartitionSpec } from '../../data/index.js';
-import { parseModelSpec } from '../../ml/index.js';
-import { DEFAULT_SIMULATION_CONFIG, parseStrategySpec, runSimulation, type SimulationConfig, type SimulationResult } from '../../fl/index.js';
+import { runSimulation, type SimulationConfig, type SimulationResult } from '../../fl/index.js';
 import { buildReportHtml } from '../../web/report.js';
 import { loadChartJsSource } from '../../web/report-assets.js';
 import { checkOutputPath, writeOutputFile } from '../output-file.js';
-import { numberFlag, parseChoiceFlag } from '../parse-flags.js';
+import { openPrivacyLedger } from '../privacy-ledger.js';
 import { roundProgress } from '../progress.js';
+import { addPrivacyOptions, addTrainingOptions, privacyConfig, trainingConfig, type PrivacyFlags, type TrainingFlags } from '../simulate-options.js';
 import { formatSimulationSummary } from '../simulate-summary.js';
 
 export const DEFAULT_REPORT_FILE = 'cohort-report.html';
 
-interface SimulateFlags {
-  data: string;
-  label?: string;
-  model: string;
-  clients: number;
-  rounds: number;
-  partition: string;
-  strategy: string;
-  localEpochs: number;
-  batchSize: number;
-  lr: number;
-  optimizer: 'sgd' | 'adam';
-  momentum: number;
-  fraction: number;
-  seed: number;
-  testFraction: number;
-  workers: number;
-  centralized: boolean;
+interface SimulateFlags extends TrainingFlags, PrivacyFlags {
   json?: string;
   report: string | false;
 }
 
-/** Checks a text spec while parsing flags, so a typo fails before any data is loaded. */
-function specFlag(parse: (text: string) => unknown): (raw: string) => string {
-  return (raw: string) => {
-    parse(raw);
-    return raw.trim();
-  };
-}
-
 export function registerSimulateCommand(program: Command): void {
-  const d = DEFAULT_SIMULATION_CONFIG;
-  program
+  const command = program
     .command('simulate')
-    .description('simulate federated learning: clients train on their own partition, the server averages (defaults: 5 hospitals, breast-cancer, Dirichlet 0.5, FedAvg)')
-    .option('--data <name|csv:PATH|idx:DIR>', 'a bundled data set (see `cohort datasets`), a CSV file or an IDX folder', d.data)
-    .option('--label <column>', 'label column of CSV data')
-    .option('--model <spec>', 'logreg, mlp:H1,H2,... or cnn', specFlag(parseModelSpec), d.model)
-    .option('--clients <n>', 'number of clients', numberFlag('--clients', { integer: true, min: 1 }), d.clients)
-    .option('--rounds <n>', 'federated rounds', numberFlag('--rounds', { integer: true, min: 1 }), d.rounds)
-    .option('--partition <spec>', 'iid, dirichlet:ALPHA, shards:K or quantity:ALPHA', specFlag(parsePartitionSpec), d.partition)
-    .option('--strategy <spec>', 'fedavg or fedprox:MU', specFlag((raw) => parseStrategySpec(raw, '--strategy')), d.strategy)
-    .option('--local-epochs <n>', 'local epochs per round', numberFlag('--local-epochs', { integer: true, min: 1 }), d.localEpochs)
-    .option('--batch-size <n>', 'local mini-batch size', numberFlag('--batch-size', { integer: true, min: 1 }), d.batchSize)
-    .option('--lr <rate>', 'learning rate', numberFlag('--lr', { greaterThan: 0 }), d.learningRate)
-    .option('--optimizer <name>', 'sgd or adam', (raw: string) => parseChoiceFlag('--optimizer', raw, ['sgd', 'adam'] as const), d.optimizer)
-    .option('--momentum <m>', 'SGD momentum', numberFlag('--momentum', { min: 0, lessThan: 1 }), d.momentum)
-    .option('--fraction <f>', 'fraction of clients per round', numberFlag('--fraction', { greaterThan: 0, max: 1 }), d.fraction)
-    .option('--seed <s>', 'seed of the split, partition, initialisation and sampling', numberFlag('--seed', { integer: true, min: 0, max: 2 ** 32 - 1 }), d.seed)
-    .option('--test-fraction <f>', 'share held out for testing when the data has no test split', numberFlag('--test-fraction', { greaterThan: 0, lessThan: 1 }), d.testFraction)
-    .option('--workers <n>', 'worker threads for the clients (0 = in-process)', numberFlag('--workers', { integer: true, min: 0, max: 64 }), Math.min(d.workers, availableParallelism()))
-    .option('--no-centralized', 'skip the centralised baseline')
+    .description('simulate federated learning: clients train on their own partition, the server averages (defaults: 5 hospitals, breast-cancer, Dirichlet 0.5, FedAvg); --dp adds differential privacy');
+  addTrainingOptions(command);
+  addPrivacyOptions(command, { budget: true });
+  command
     .option('--json <file>', 'write the run result as JSON')
     .addOption(new Option('--report <file.html>', 'write the HTML report').default(DEFAULT_REPORT_FILE))
     .option('--no-report', 'do not write the HTML report')
@@ -87,25 +47,9 @@ async function simulate(flags: SimulateFlags): Promise<void> {
   if (reportFile !== undefined) checkOutputPath('--report', reportFile);
   const chartJs = reportFile === undefined ? '' : loadChartJsSource();
 
-  const config: SimulationConfig = {
-    data: flags.data,
-    ...(flags.label === undefined ? {} : { label: flags.label }),
-    model: flags.model,
-    clients: flags.clients,
-    rounds: flags.rounds,
-    partition: flags.partition,
-    strategy: flags.strategy,
-    localEpochs: flags.localEpochs,
-    batchSize: flags.batchSize,
-    learningRate: flags.lr,
-    optimizer: flags.optimizer,
-    momentum: flags.momentum,
-    fraction: flags.fraction,
-    seed: flags.seed,
-    testFraction: flags.testFraction,
-    centralized: flags.centralized,
-    workers: flags.workers,
-  };
+  const dp = privacyConfig(flags);
+  const config: SimulationConfig = { ...trainingConfig(flags), ...(dp === undefined ? {} : { dp }) };
+  const ledger = openPrivacyLedger(dp?.ledger);
 
   const controller = new AbortController();
   const interrupt = () => controller.abort();
@@ -114,13 +58,18 @@ async function simulate(flags: SimulateFlags): Promise<void> {
   const progress = roundProgress(config.rounds);
   let result: SimulationResult;
   try {
-    ({ result } = await runSimulation(config, { onRound: (round) => progress.update(round), signal: controller.signal }));
+    ({ result } = await runSimulation(config, {
+      onRound: (round) => progress.update(round),
+      signal: controller.signal,
+      ...(ledger.ledger === undefined ? {} : { privacy: { ledger: ledger.ledger } }),
+    }));
   } catch (error) {
     if (controller.signal.aborted) throw new CohortError('INTERNAL', 'interrupted; nothing was written');
     throw error;
   } finally {
     progress.stop();
     process.off('SIGINT', interrupt);
+    ledger.close();
   }
 
   // Both outputs are built before either is written, so an error leaves neither half-done.

@@ -156,7 +156,7 @@ export class DpFedAvg implements Strategy {
         this.updateNoise = undefined;
       }
     }
-    this.name = `DP-FedAvg(${inner.name}, z=${options.noiseMultiplier}, C=${options.clippingNorm}${this.adaptive ? ' adaptive' : ''}, q=${sampleRate})`;
+    this.name = `DP-FedAvg(${inner.name}, z=${short(options.noiseMultiplier)}, C=${short(options.clippingNorm)}${this.adaptive ? ' adaptive' : ''}, q=${short(sampleRate)})`;
   }
 
   /**
@@ -335,6 +335,11 @@ export class DpFedAvg implements Strategy {
   aggregateEvaluate(context: AggregateEvaluateContext): Readonly<Record<string, number>> | Promise<Readonly<Record<string, number>>> {
     return this.inner.aggregateEvaluate ? this.inner.aggregateEvaluate(context) : {};
   }
+}
+
+/** Five significant digits for names. */
+function short(x: number): number {
+  return Number(x.toPrecision(5));
 }
 
 function checkUpdate(result: FitOutcome, length: number, round: number): void {

@@ -24,6 +24,14 @@ function planUserLevel(input: PlanInput): Promise<PrivatePlan> {
       { subject: '--delta' },
     );
   }
+  const kind = input.strategySpec.kind;
+  if (kind !== 'fedavg' && kind !== 'fedprox') {
+    throw new CohortError(
+      'UNSUPPORTED',
+      `--strategy ${config.strategy} cannot be used with --dp user: DP-FedAvg noises the plain mean of the clipped updates, and ${kind} aggregates differently; use fedavg or fedprox:MU`,
+      { subject: '--strategy' },
+    );
+  }
   const sampleRate = config.fraction;
   const noiseMultiplier = dp.noiseMultiplier ?? calibrateForTarget(dp, sampleRate, config.rounds, `${config.rounds} rounds at client sampling rate ${sampleRate}`);
   // DpFedAvg samples the clients itself (Poisson), so the inner strategy takes every client it is offered.

@@ -22,8 +22,8 @@ export function planSampleLevel(input: PlanInput): Promise<PrivatePlan> {
       { subject: '--delta' },
     );
   }
-  if (input.strategySpec.kind !== 'fedavg') {
-    throw new CohortError('UNSUPPORTED', `--strategy ${config.strategy} cannot be used with --dp sample: DP-SGD on the clients has no proximal term; use --strategy fedavg`, { subject: '--strategy' });
+  if (input.strategySpec.kind === 'fedprox') {
+    throw new CohortError('UNSUPPORTED', `--strategy ${config.strategy} cannot be used with --dp sample: DP-SGD on the clients has no proximal term; use fedavg (or a server optimiser: fedavgm, fedadam, ...)`, { subject: '--strategy' });
   }
   const settings = new Map<string, LocalDpSettings>();
   const mechanisms: OwnerMechanism[] = clientIds.map((owner, i) => {
