@@ -14,3 +14,4 @@ export * from './dp/samplers/index.js';
 export * from './dp/mechanisms/index.js';
 export * from './dp/statistics/index.js';
 export * from './crypto/paillier/index.js';
+export * from './fl/private-training.js';

@@ -22,3 +22,4 @@ export { crossEntropyLoss, PREDICT_BATCH_SIZE } from './train-loop.js';
 export { TfModel, createModel, type CreateModelOptions } from './tf-model.js';
 export { toArtifacts, fromArtifacts, toLayersModel, COHORT_MODEL_FORMAT_VERSION, type CohortModelMetadata } from './artifacts.js';
 export { fileIOHandler, saveModel, loadModel, MODEL_JSON, WEIGHTS_BIN } from './model-files.js';
+export * from './dp-sgd/index.js';
