@@ -17,10 +17,14 @@ import { openPrivacyLedger } from '../privacy-ledger.js';
 import { roundProgress } from '../progress.js';
 import { addPrivacyOptions, addTrainingOptions, privacyConfig, trainingConfig, type PrivacyFlags, type TrainingFlags } from '../simulate-options.js';
 import { formatSimulationSummary } from '../simulate-summary.js';
+import { numberFlag, parseChoiceFlag } from '../parse-flags.js';
 
 export const DEFAULT_REPORT_FILE = 'cohort-report.html';
 
 interface SimulateFlags extends TrainingFlags, PrivacyFlags {
+  aggregation: 'mean' | 'paillier';
+  paillierBits: number;
+  paillierUpdateRange: number;
   json?: string;
   report: string | false;
 }
@@ -32,6 +36,9 @@ export function registerSimulateCommand(program: Command): void {
   addTrainingOptions(command);
   addPrivacyOptions(command, { budget: true });
   command
+    .option('--aggregation <kind>', 'mean, or paillier: clients send Paillier-encrypted updates and 2-of-3 key holders decrypt only their sum', (raw: string) => parseChoiceFlag('--aggregation', raw, ['mean', 'paillier'] as const), 'mean')
+    .option('--paillier-bits <bits>', 'federation key size for --aggregation paillier', numberFlag('--paillier-bits', { integer: true, min: 256, max: 4096 }), 2048)
+    .option('--paillier-update-range <r>', 'with --aggregation paillier, update coordinates are clipped to ±r (clipped counts are reported)', numberFlag('--paillier-update-range', { greaterThan: 0 }), 1)
     .option('--json <file>', 'write the run result as JSON')
     .addOption(new Option('--report <file.html>', 'write the HTML report').default(DEFAULT_REPORT_FILE))
     .option('--no-report', 'do not write the HTML report')
@@ -48,7 +55,11 @@ async function simulate(flags: SimulateFlags): Promise<void> {
   const chartJs = reportFile === undefined ? '' : loadChartJsSource();
 
   const dp = privacyConfig(flags);
-  const config: SimulationConfig = { ...trainingConfig(flags), ...(dp === undefined ? {} : { dp }) };
+  const config: SimulationConfig = {
+    ...trainingConfig(flags),
+    ...(dp === undefined ? {} : { dp }),
+    ...(flags.aggregation === 'paillier' ? { aggregation: 'paillier', paillier: { keyBits: flags.paillierBits, updateRange: flags.paillierUpdateRange } } : {}),
+  };
   const ledger = openPrivacyLedger(dp?.ledger);
 
   const controller = new AbortController();
