@@ -77,6 +77,21 @@ describe('cohort simulate --dp user', () => {
   });
 });
 
+describe('cohort simulate --dp sample', () => {
+  it('reports each hospital’s ε equal to `cohort dp epsilon` for its (q, σ, steps, δ); the run’s ε is the largest', async () => {
+    const { result, stdout } = await simulateJson(['--dp', 'sample', '--target-epsilon', '1', '--delta', '0.00001', '--clip', '1', '--local-epochs', '1']);
+    const privacy = result.privacy!;
+    expect(privacy.owners).toHaveLength(5);
+    for (const owner of privacy.owners) {
+      expect(owner.epsilon).toBe(await dpEpsilon(owner.sampleRate, owner.noiseMultiplier, owner.steps, 0.00001, 'rdp'));
+      expect(owner.epsilon).toBeLessThanOrEqual(1);
+    }
+    expect(privacy.epsilon).toBe(Math.max(...privacy.owners.map((owner) => owner.epsilon)));
+    expect(result.rounds[4]!.epsilon).toBe(privacy.epsilon);
+    expect(stdout).toContain('privacy: sample-level DP (DP-SGD on every client), ε = ');
+  });
+});
+
 describe('cohort simulate --dp: bad input → exit 2 and one line naming the flag and value', () => {
   const cases: [string, string[], RegExp][] = [
     ['clip 0', ['--dp', 'user', '--target-epsilon', '1', '--delta', '0.001', '--clip', '0'], /^cohort: --clip must be greater than 0 \(got "0"\)$/],
