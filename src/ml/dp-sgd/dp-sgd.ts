@@ -50,6 +50,11 @@ export interface DpSgdOptions {
   readonly noise?: GaussianNoiseSource;
   /** Noise construction when the trainer creates the source (default 'plain'). */
   readonly noiseConstruction?: NoiseConstruction;
+  /**
+   * Default true: the trainer's noise comes from a worker thread where the platform has one. False
+   * generates it on the training thread (e.g. when many trainers already run in worker threads).
+   */
+  readonly backgroundNoise?: boolean;
   /** Read each step's clipped fraction back (one small sync per step). */
   readonly diagnostics?: boolean;
 }
@@ -161,6 +166,7 @@ export class DpSgdTrainer {
         standardDeviation: options.noiseMultiplier > 0 ? (options.noiseMultiplier * options.clippingNorm) / expectedBatchSize : 1,
         ...(options.rng === undefined ? {} : { rng: options.rng }),
         ...(options.noiseConstruction === undefined ? {} : { construction: options.noiseConstruction }),
+        ...(options.backgroundNoise === undefined ? {} : { background: options.backgroundNoise }),
       }));
     return new DpSgdTrainer(model, data, options, noise, options.noise === undefined);
   }
@@ -272,5 +278,27 @@ export class DpSgdTrainer {
       return this.options.diagnostics && norms !== undefined ? norms : undefined;
     });
     return result;
+  }
+}
+
+export interface DpSgdRunResult {
+  /** The privacy event of the steps run, for an accountant. */
+  readonly event: DpSgdPrivacyEvent;
+  /** From the clipping plan (e.g. a per-example fallback). */
+  readonly warnings: readonly string[];
+}
+
+/**
+ * Runs exactly `steps` DP-SGD steps on `model` (trained in place) and closes the trainer: e.g. one
+ * federated client's local DP-SGD in a round. Accounting is the caller's (see fl/private-training.ts).
+ */
+export async function runDpSgdSteps(model: TfModel, data: Dataset, options: DpSgdOptions & { readonly steps: number }): Promise<DpSgdRunResult> {
+  check(Number.isSafeInteger(options.steps) && options.steps >= 1, 'steps', options.steps, 'an integer ≥ 1');
+  const trainer = await DpSgdTrainer.create(model, data, options);
+  try {
+    for (let t = 0; t < options.steps; t++) await trainer.step();
+    return { event: trainer.privacyEvent, warnings: trainer.plan.warnings };
+  } finally {
+    await trainer.close();
   }
 }

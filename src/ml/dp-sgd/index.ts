@@ -1,5 +1,15 @@
 // DP-SGD: per-sample clipping by ghost norms, Poisson batches, background Gaussian noise (docs/dp-sgd.md).
-export { DpSgdTrainer, validateDpSgdOptions, type BatchSampling, type DpSgdOptions, type DpSgdPrivacyEvent, type DpSgdStepResult } from './dp-sgd.js';
+export {
+  DpSgdTrainer,
+  batchGeometry,
+  runDpSgdSteps,
+  validateDpSgdOptions,
+  type BatchSampling,
+  type DpSgdOptions,
+  type DpSgdPrivacyEvent,
+  type DpSgdRunResult,
+  type DpSgdStepResult,
+} from './dp-sgd.js';
 export {
   GHOST_LAYER_KINDS,
   clippedGradientSum,

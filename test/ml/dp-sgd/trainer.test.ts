@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { SeededRandom } from '../../../src/crypto/random.js';
 import type { Dataset } from '../../../src/data/dataset.js';
 import { createModel, initBackend, type TfModel } from '../../../src/ml/index.js';
-import { DpSgdTrainer, type DpSgdOptions } from '../../../src/ml/dp-sgd/index.js';
+import { DpSgdTrainer, runDpSgdSteps, type DpSgdOptions } from '../../../src/ml/dp-sgd/index.js';
 import { bars, dataset, gaussian } from '../helpers.js';
 import { naiveClippedSum, relativeError } from './reference.js';
 
@@ -151,6 +151,20 @@ describe('batches and events', () => {
       for (let t = 0; t < 7; t++) expect((await dp.step()).batchSize).toBe(10);
     } finally {
       await dp.close();
+      model.dispose();
+    }
+  });
+
+  it('runDpSgdSteps runs exactly the steps asked and returns their event', async () => {
+    const data = randomData(60, 3, 2, 8);
+    const model = await createModel({ kind: 'logreg' }, { numFeatures: 3, numClasses: 2 }, { seed: 8 });
+    try {
+      const tensors = tf.memory().numTensors;
+      const run = await runDpSgdSteps(model, data, { noiseMultiplier: 2, clippingNorm: 1, sampleRate: 0.2, optimizer: sgd(0.1), steps: 7, backgroundNoise: false });
+      expect(run).toEqual({ event: { kind: 'poisson-gaussian', noiseMultiplier: 2, sampleRate: 0.2, steps: 7 }, warnings: [] });
+      expect(tf.memory().numTensors).toBe(tensors);
+      await expect(runDpSgdSteps(model, data, { noiseMultiplier: 2, clippingNorm: 1, sampleRate: 0.2, optimizer: sgd(0.1), steps: 0 })).rejects.toThrow(/steps must be an integer ≥ 1 \(got 0\)/);
+    } finally {
       model.dispose();
     }
   });
