@@ -1,23 +1,26 @@
 // Network round cost with lightweight protocol clients (no training: they echo the weights):
 // (a) round overhead, 10 clients, tiny model — target ≤ 50 ms;
 // (b) 1,000 concurrent clients, 100,000-parameter model, one round — target ≤ 10 s.
-// All sockets on 127.0.0.1 in this one process. Run: node --import tsx bench/network-round.ts
+// Sockets on 127.0.0.1; (a) runs its clients in this process, (b) spreads its clients over
+// CLIENT_PROCESSES child processes (bench/network-round-clients.ts) so they do not share the
+// server's event loop. Run: node --import tsx bench/network-round.ts
+import { type ChildProcess, fork } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { create } from '@bufbuild/protobuf';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import { FedAvg } from '../src/fl/strategies/fedavg.js';
 import { FederationServer } from '../src/fl/server/index.js';
-import { clientProof, newNonce, storedKeyOf } from '../src/fl/transport/auth.js';
-import { decodeFrame, encodeFrame } from '../src/fl/transport/frame.js';
-import { FitReplySchema, HelloSchema } from '../src/fl/transport/gen/cohort_pb.js';
+import { storedKeyOf } from '../src/fl/transport/auth.js';
 import { openDatabase } from '../src/store/database.js';
 import { FederationStateStore } from '../src/store/federation-state.js';
+import { benchToken, lightweightClient } from './network-round-clients.js';
 
-async function scenario(clients: number, parameters: number, rounds: number): Promise<{ roundMs: number[]; joinMs: number }> {
+const CLIENT_PROCESSES = 3;
+
+async function scenario(clients: number, parameters: number, rounds: number, processes: number, zeroMask = false): Promise<{ roundMs: number[]; joinMs: number }> {
   const db = openDatabase(':memory:');
   const store = new FederationStateStore(db);
   const names = Array.from({ length: clients }, (_, i) => `c${i}`);
-  for (const name of names) store.addClient(name, storedKeyOf(`${name}.bench-token-0123456789abcdef`));
+  for (const name of names) store.addClient(name, storedKeyOf(benchToken(name)));
   const roundMs: number[] = [];
   let last = performance.now();
   const server = await FederationServer.create({
@@ -41,41 +44,52 @@ async function scenario(clients: number, parameters: number, rounds: number): Pr
   });
   const { url } = await server.listen();
   const joinStart = performance.now();
-  const sockets = await Promise.all(names.map((name) => lightweightClient(url, name)));
+  let sockets: WebSocket[] = [];
+  let children: ChildProcess[] = [];
+  if (processes === 0) sockets = await Promise.all(names.map((name) => lightweightClient(url, name)));
+  else children = await startClientProcesses(url, names, processes, zeroMask);
   const joinMs = performance.now() - joinStart;
   last = performance.now();
   await server.run();
   for (const socket of sockets) socket.terminate();
+  for (const child of children) child.disconnect();
   await server.close();
   db.close();
   return { roundMs, joinMs };
 }
 
-function lightweightClient(url: string, name: string): Promise<WebSocket> {
-  const token = `${name}.bench-token-0123456789abcdef`;
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, { maxPayload: 64 * 1024 * 1024 });
-    socket.on('error', reject);
-    socket.on('message', (data: Buffer) => {
-      const body = decodeFrame(new Uint8Array(data)).body;
-      if (body.case === 'challenge') {
-        const clientNonce = newNonce();
-        const proof = clientProof(token, body.value.serverNonce, clientNonce, name);
-        socket.send(encodeFrame({ case: 'hello', value: create(HelloSchema, { clientName: name, clientNonce, proof, numExamples: 10n, numFeatures: 1 }) }));
-      } else if (body.case === 'welcome') resolve(socket);
-      else if (body.case === 'fitRequest') {
-        socket.send(encodeFrame({ case: 'fitReply', value: create(FitReplySchema, { requestId: body.value.requestId, weights: body.value.weights, numExamples: 10n, metrics: { trainLoss: 1 } }) }));
-      }
-    });
-  });
+/** Forks `processes` children, gives each a share of the names, resolves when all have joined. */
+async function startClientProcesses(url: string, names: readonly string[], processes: number, zeroMask: boolean): Promise<ChildProcess[]> {
+  const children: ChildProcess[] = [];
+  const joined: Promise<void>[] = [];
+  for (let p = 0; p < processes; p++) {
+    const child = fork(new URL('./network-round-clients.ts', import.meta.url), [], { execArgv: ['--import', 'tsx'] });
+    children.push(child);
+    joined.push(
+      new Promise((resolve, reject) => {
+        child.once('message', (message: { ready?: number; error?: string }) => (message.ready === undefined ? reject(new Error(message.error)) : resolve()));
+        child.once('exit', (code) => reject(new Error(`client process exited with ${code}`)));
+      }),
+    );
+    child.send({ url, names: names.filter((_, i) => i % processes === p), zeroMask });
+  }
+  try {
+    await Promise.all(joined);
+  } catch (error) {
+    for (const child of children) if (child.pid !== undefined) process.kill(child.pid);
+    throw error;
+  }
+  return children;
 }
 
-const small = await scenario(10, 10, 20);
+const small = await scenario(10, 10, 20, 0);
 const overhead = [...small.roundMs.slice(1)].sort((a, b) => a - b);
-const big = await scenario(1000, 100_000, 1);
+const big = await scenario(1000, 100_000, 1, CLIENT_PROCESSES);
+const bigZeroMask = await scenario(1000, 100_000, 1, CLIENT_PROCESSES, true);
 const rows = [
   { scenario: '10 clients, 10 params, round overhead (median of 19)', ms: overhead[Math.floor(overhead.length / 2)], targetMs: 50 },
-  { scenario: '1,000 clients, 100,000 params, one round', ms: big.roundMs[0], targetMs: 10_000 },
+  { scenario: `1,000 clients in ${CLIENT_PROCESSES} processes, 100,000 params, one round`, ms: big.roundMs[0], targetMs: 10_000 },
+  { scenario: '1,000 clients, as above, zero masking keys (server skips JS unmasking of 400 MB)', ms: bigZeroMask.roundMs[0], targetMs: 10_000 },
   { scenario: '1,000 clients: all authenticated (join)', ms: big.joinMs, targetMs: null },
 ];
 console.table(rows);

@@ -4,5 +4,6 @@ export * from './remote-client.js';
 export * from './client-pool.js';
 export * from './round-guard.js';
 export * from './counting-random.js';
+export * from './weights-encoder.js';
 export * from './session.js';
 export * from './federation-server.js';

@@ -4,16 +4,16 @@
  * values, example count) before it reaches the strategy. A reply after its deadline is dropped and
  * logged — its request already counted as a failure and is never aggregated.
  */
-import { create } from '@bufbuild/protobuf';
 import { CohortError } from '../../errors.js';
 import { firstNonFinite } from '../../aggregation/index.js';
 import type { EvaluateConfig, EvaluateResponse, FederatedClient, FitConfig, FitResponse } from '../types.js';
 import type { FrameConnection } from '../transport/connection.js';
-import { encodeFrame } from '../transport/frame.js';
-import { EvaluateRequestSchema, type EvaluateReply, FitRequestSchema, type FitReply } from '../transport/gen/cohort_pb.js';
+import type { EvaluateReply, FitReply } from '../transport/gen/cohort_pb.js';
 import { checkedMetrics, toRoundConfig, toWireExtra } from '../transport/messages.js';
-import { decodeTensor, encodeTensor } from '../transport/tensor.js';
+import { evaluateRequestFrame, fitRequestFrame } from '../transport/request-frames.js';
+import { decodeTensor } from '../transport/tensor.js';
 import type { ServerLogger } from './log.js';
+import { type SharedWeightsEncoder, sharedWeightsEncoder } from './weights-encoder.js';
 
 interface Pending {
   readonly kind: 'fit' | 'evaluate';
@@ -40,6 +40,7 @@ export class RemoteClient implements FederatedClient {
     private readonly connection: FrameConnection,
     private readonly deadlineMs: number,
     private readonly log: ServerLogger,
+    private readonly weightsEncoder: SharedWeightsEncoder = sharedWeightsEncoder,
   ) {}
 
   get isOpen(): boolean {
@@ -47,18 +48,15 @@ export class RemoteClient implements FederatedClient {
   }
 
   fit(weights: Float32Array, config: FitConfig): Promise<FitResponse> {
-    return this.request('fit', config.round, weights.length, (requestId) =>
-      encodeFrame({ case: 'fitRequest', value: create(FitRequestSchema, { requestId, weights: encodeTensor(weights), config: toRoundConfig(config) }) }),
-    ) as Promise<FitResponse>;
+    // The same global weights go to every sampled client: encoded once per round (weights-encoder.ts).
+    const encoded = this.weightsEncoder.encode(weights);
+    const roundConfig = toRoundConfig(config);
+    return this.request('fit', config.round, weights.length, (requestId) => fitRequestFrame(requestId, encoded, roundConfig)) as Promise<FitResponse>;
   }
 
   evaluate(weights: Float32Array, config: EvaluateConfig): Promise<EvaluateResponse> {
-    return this.request('evaluate', config.round, weights.length, (requestId) =>
-      encodeFrame({
-        case: 'evaluateRequest',
-        value: create(EvaluateRequestSchema, { requestId, weights: encodeTensor(weights), round: config.round, extra: toWireExtra(config.extra) }),
-      }),
-    ) as Promise<EvaluateResponse>;
+    const encoded = this.weightsEncoder.encode(weights);
+    return this.request('evaluate', config.round, weights.length, (requestId) => evaluateRequestFrame(requestId, encoded, config.round, toWireExtra(config.extra))) as Promise<EvaluateResponse>;
   }
 
   private request(kind: Pending['kind'], round: number, expectedLength: number, frame: (requestId: bigint) => Uint8Array): Promise<FitResponse | EvaluateResponse> {

@@ -5,3 +5,4 @@ export * from './connection.js';
 export * from './auth.js';
 export * from './messages.js';
 export * as wire from './gen/cohort_pb.js';
+export * from './request-frames.js';
