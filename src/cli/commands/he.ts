@@ -26,6 +26,8 @@ import {
 import { CohortError } from '../../errors.js';
 import { numberFlag } from '../parse-flags.js';
 import { writeFileAtomic } from '../write-atomic.js';
+import { registerHeServeCommand } from './he-serve.js';
+import { registerHePredictCommand } from './he-predict.js';
 
 export function registerHeCommand(program: Command): void {
   const he = program.command('he').description('homomorphic encryption: Paillier keys and ciphertexts (python-paillier pheutil formats)');
@@ -49,6 +51,8 @@ export function registerHeCommand(program: Command): void {
     .option('--bits <bits>', 'modulus size in bits', numberFlag('--bits', { integer: true, min: 512, max: 8192 }), 2048)
     .option('--json', 'print the figures as JSON')
     .action((options: { bits: number; json?: boolean }) => bench(options.bits, options.json === true));
+  registerHeServeCommand(he);
+  registerHePredictCommand(he);
 }
 
 function checkEvenBits(bits: number): void {
