@@ -4,9 +4,17 @@
  * baseline), the label distribution per client as stacked bars, and the configuration. The
  * tables carry every number, so the report stays readable with scripts off.
  *
+ * A differentially private run adds a privacy section: the ε spent and what it covers, ε per round
+ * against the budget, the noise and clipping settings, every data owner's guarantee, and an early
+ * stop when the budget ran out.
+ *
  * Pure string building (no I/O): the caller passes Chart.js's source (report-assets.ts in Node).
  */
 import type { SimulationResult } from '../fl/simulation/result.js';
+import { STYLE, card, escapeHtml, formatEpsilon, jsonForScript, percent, scriptSafe, table } from './report-html.js';
+import { privacyCommandFlags, privacyConfigRows, privacySection } from './report-privacy.js';
+
+export { escapeHtml, jsonForScript } from './report-html.js';
 
 export interface ReportOptions {
   /** The Chart.js UMD bundle, inlined as is. */
@@ -25,9 +33,13 @@ export function buildReportHtml(result: SimulationResult, options: ReportOptions
   const central = result.centralized;
   const gap = central ? (central.accuracy - result.final.accuracy) * 100 : undefined;
 
+  const privacy = result.privacy;
   const cards = [
     card('Federated test accuracy', percent(result.final.accuracy), `after ${result.rounds.length} rounds`),
-    card('Centralised baseline', central ? percent(central.accuracy) : 'not run', central ? `${central.epochs} epochs on the pooled data` : '--no-centralized'),
+    ...(privacy
+      ? [card('Privacy spent', `ε = ${formatEpsilon(privacy.epsilon)}`, `δ = ${privacy.delta}, ${privacy.level}-level, ${privacy.accountant.toUpperCase()}${privacy.stoppedEarly ? ', budget reached' : ''}`)]
+      : []),
+    card('Centralised baseline', central ? percent(central.accuracy) : 'not run', central ? `${central.epochs} epochs on the pooled data${privacy ? ', non-private' : ''}` : '--no-centralized'),
     card('Gap to centralised', gap === undefined ? '–' : `${Math.abs(gap).toFixed(2)} points`, gap === undefined ? '' : gap >= 0 ? 'below centralised' : 'above centralised'),
     card('Test loss', result.final.loss.toFixed(4), result.final.auc === undefined ? 'cross-entropy' : `ROC AUC ${result.final.auc.toFixed(4)}`),
     card('Run time', `${(result.timing.totalMs / 1000).toFixed(1)} s`, `${result.timing.workers === 0 ? 'in-process' : `${result.timing.workers} worker thread(s)`}, ${result.timing.backend}`),
@@ -48,6 +60,7 @@ export function buildReportHtml(result: SimulationResult, options: ReportOptions
     ['optimizer', config.optimizer === 'sgd' ? `SGD, learning rate ${config.learningRate}, momentum ${config.momentum}` : `Adam, learning rate ${config.learningRate}`],
     ['seed', String(config.seed)],
     ['workers', String(result.timing.workers)],
+    ...privacyConfigRows(result),
   ];
 
   const participation = new Map<string, number>();
@@ -58,7 +71,7 @@ export function buildReportHtml(result: SimulationResult, options: ReportOptions
     return [id, String(client.examples), ...client.labelCounts.map(String), String(participation.get(id) ?? 0)];
   });
 
-  const roundHeader = ['round', 'accuracy', 'loss', ...(result.final.auc === undefined ? [] : ['AUC']), 'train loss', 'clients', 'examples', 'centralised accuracy', 'time (ms)'];
+  const roundHeader = ['round', 'accuracy', 'loss', ...(result.final.auc === undefined ? [] : ['AUC']), ...(privacy ? ['ε'] : []), 'train loss', 'clients', 'examples', 'centralised accuracy', 'time (ms)'];
   const roundRows = result.rounds.map((round) => {
     const centralRound = central?.rounds.find((r) => r.round === round.round);
     return [
@@ -66,7 +79,9 @@ export function buildReportHtml(result: SimulationResult, options: ReportOptions
       percent(round.accuracy),
       round.loss.toFixed(4),
       ...(result.final.auc === undefined ? [] : [round.auc === undefined ? '–' : round.auc.toFixed(4)]),
-      round.trainLoss.toFixed(4),
+      ...(privacy ? [round.epsilon === undefined ? '–' : formatEpsilon(round.epsilon)] : []),
+      // Not reported under sample-level DP (a client's training loss is not private).
+      Number.isFinite(round.trainLoss) ? round.trainLoss.toFixed(4) : '–',
       String(round.participants.length),
       String(round.numExamples),
       centralRound ? percent(centralRound.accuracy) : '–',
@@ -97,6 +112,7 @@ ${cards}
 <h2>Test accuracy per round</h2>
 <div class="chart"><canvas id="accuracy-chart" role="img" aria-label="Test accuracy per round, federated and centralised"></canvas></div>
 </section>
+${privacy ? privacySection(result) : ''}
 <section>
 <h2>Test loss per round</h2>
 <div class="chart"><canvas id="loss-chart" role="img" aria-label="Test loss per round, federated and centralised"></canvas></div>
@@ -150,62 +166,10 @@ export function commandLine(result: SimulationResult): string {
     ...(c.optimizer === 'sgd' ? [`--momentum ${c.momentum}`] : []),
     `--fraction ${c.fraction}`,
     `--seed ${c.seed}`,
+    ...privacyCommandFlags(c),
   ];
   return parts.join(' ');
 }
-
-function card(label: string, value: string, note: string): string {
-  return `<div class="card"><div class="label">${escapeHtml(label)}</div><div class="value">${escapeHtml(value)}</div><div class="note">${escapeHtml(note)}</div></div>`;
-}
-
-function table(header: readonly string[], rows: readonly (readonly string[])[], id: string): string {
-  const head = header.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
-  const body = rows.map((row) => `<tr>${row.map((cell) => `<td>${escapeHtml(cell)}</td>`).join('')}</tr>`).join('\n');
-  return `<table id="${id}-table"><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
-}
-
-function percent(x: number, digits = 2): string {
-  return `${(x * 100).toFixed(digits)} %`;
-}
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch] as string);
-}
-
-/** JSON that cannot end its <script> element early: every "<" becomes \u003c (still valid JSON). */
-export function jsonForScript(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
-}
-
-/** Inline script text: a literal "</script" would close the element, so it is broken up. */
-function scriptSafe(source: string): string {
-  return source.replace(/<\/(script)/gi, '<\\/$1');
-}
-
-const STYLE = `
-:root { color-scheme: light; --ink: #1f2933; --muted: #616e7c; --line: #d9e2ec; --fed: #2563eb; --central: #d97706; }
-* { box-sizing: border-box; }
-body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: #f8fafc; }
-header, main, footer { max-width: 1080px; margin: 0 auto; padding: 0 24px; }
-header { padding-top: 24px; }
-h1 { font-size: 26px; margin: 0 0 8px; }
-h2 { font-size: 18px; margin: 28px 0 10px; }
-.lede { color: var(--muted); max-width: 820px; }
-.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(180px, 1fr)); gap: 12px; margin-top: 16px; }
-.card { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; }
-.card .label { font-size: 12px; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); }
-.card .value { font-size: 24px; font-weight: 600; margin: 2px 0; }
-.card .note { font-size: 13px; color: var(--muted); }
-.chart { position: relative; height: 320px; background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 10px; }
-table { border-collapse: collapse; margin: 12px 0; background: #fff; font-variant-numeric: tabular-nums; }
-th, td { border: 1px solid var(--line); padding: 4px 10px; text-align: right; }
-th:first-child, td:first-child { text-align: left; }
-#config-table td { text-align: left; }
-th { background: #f0f4f8; font-weight: 600; }
-details summary { cursor: pointer; font-weight: 600; margin-top: 28px; }
-.command { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 13px; background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 8px 10px; overflow-x: auto; white-space: nowrap; }
-footer { color: var(--muted); font-size: 13px; padding-top: 24px; padding-bottom: 32px; }
-`;
 
 /** Draws the three charts from the embedded run result. */
 const RENDER_SCRIPT = `
@@ -223,7 +187,7 @@ const RENDER_SCRIPT = `
     }];
     if (result.centralized) {
       sets.push({
-        label: 'centralised baseline',
+        label: result.privacy ? 'centralised baseline (non-private)' : 'centralised baseline',
         data: [result.initial[key]].concat(result.centralized.rounds.map(function (r) { return r[key]; })),
         borderColor: central, backgroundColor: central, borderDash: [6, 4], tension: 0.15, pointRadius: 0
       });
@@ -246,6 +210,21 @@ const RENDER_SCRIPT = `
     });
   }
   lineChart('accuracy-chart', 'accuracy', 'test accuracy', true);
+  if (result.privacy) {
+    var eps = [{ x: 0, y: 0 }].concat(result.rounds.map(function (r) { return { x: r.round, y: r.epsilon }; }));
+    var epsSets = [{ label: 'ε spent (' + result.privacy.accountant.toUpperCase() + ', δ = ' + result.privacy.delta + ')', data: eps, borderColor: fed, backgroundColor: fed, showLine: true, pointRadius: 2 }];
+    if (result.privacy.budgetEpsilon !== null) {
+      epsSets.push({ label: 'budget ε = ' + result.privacy.budgetEpsilon, data: [{ x: 0, y: result.privacy.budgetEpsilon }, { x: result.config.rounds, y: result.privacy.budgetEpsilon }], borderColor: central, backgroundColor: central, borderDash: [6, 4], showLine: true, pointRadius: 0 });
+    }
+    new Chart(document.getElementById('epsilon-chart'), {
+      type: 'scatter',
+      data: { datasets: epsSets },
+      options: {
+        maintainAspectRatio: false, animation: false,
+        scales: { x: { title: { display: true, text: 'round' } }, y: { beginAtZero: true, title: { display: true, text: 'ε spent so far' } } }
+      }
+    });
+  }
   lineChart('loss-chart', 'loss', 'test loss (cross-entropy)', false);
   var palette = ['#2563eb', '#d97706', '#059669', '#dc2626', '#7c3aed', '#0891b2', '#db2777', '#65a30d', '#9333ea', '#475569'];
   var partition = result.partition;

@@ -65,6 +65,21 @@ describe('cohort simulate --dp user', () => {
     expect(stdout).toContain(`stopped early: the privacy budget allowed ${run} of 10 rounds; round ${run + 1} would take client-0 to ε =`);
   });
 
+  it('writes the privacy section into the HTML report (ε per round, settings, early stop)', async () => {
+    const report = join(folder, 'dp-report.html');
+    const { code } = await runCli(['simulate', '--rounds', '10', '--workers', '0', '--no-centralized', '--report', report, ...userDp, '--noise-multiplier', '2', '--target-epsilon', '3']);
+    expect(code).toBe(0);
+    const html = readFileSync(report, 'utf8');
+    expect(html).toContain('<section id="privacy">');
+    expect(html).toContain('<canvas id="epsilon-chart"');
+    expect(html).toMatch(/<strong>Stopped early:<\/strong> the privacy budget allowed \d of 10 rounds\. Round \d+ would take client-0 to ε/);
+    expect(html).toContain('<td>protects</td><td>each client&#39;s entire data (user-level DP, add/remove one client), 5 clients</td>');
+    expect(html).toContain('--dp user --target-epsilon 3 --noise-multiplier 2 --delta 0.001 --clip 0.5 --accountant rdp');
+    const embedded = JSON.parse(/<script type="application\/json" id="cohort-result">([\s\S]*?)<\/script>/.exec(html)![1]!) as SimulationResult;
+    expect(embedded.privacy?.budgetEpsilon).toBe(3);
+    expect(embedded.rounds.every((round) => typeof round.epsilon === 'number')).toBe(true);
+  });
+
   it('--ledger keeps the spends in SQLite across runs: a second run cannot pay δ again and runs nothing', async () => {
     const ledger = join(folder, 'ledger.sqlite');
     const first = await simulateJson([...userDp, '--target-epsilon', '4', '--ledger', ledger]);
