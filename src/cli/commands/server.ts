@@ -31,6 +31,7 @@ interface ServerFlags {
   fraction: number;
   fractionEvaluate: number;
   deadline: number;
+  heartbeat: number;
   strategy: string;
   model: string;
   localEpochs: number;
@@ -61,6 +62,7 @@ export function registerServerCommand(program: Command): void {
     .option('--fraction <f>', 'fraction of connected clients sampled per round', numberFlag('--fraction', { greaterThan: 0, max: 1 }), 1)
     .option('--fraction-evaluate <f>', 'fraction of clients asked to evaluate on their own data (0 = off)', numberFlag('--fraction-evaluate', { min: 0, max: 1 }), 0)
     .option('--deadline <seconds>', 'per-round deadline for client replies; later replies are dropped', numberFlag('--deadline', { greaterThan: 0 }), 120)
+    .option('--heartbeat <seconds>', 'WebSocket ping period; a client silent for two periods is dropped (0 = off)', numberFlag('--heartbeat', { min: 0 }), 10)
     .option('--strategy <spec>', 'fedavg, fedprox:MU, fedavgm, fedadam, fedyogi or fedadagrad (see docs/network.md)', 'fedavg')
     .option('--model <spec>', 'logreg, mlp:H1,H2,... or cnn', 'logreg')
     .option('--local-epochs <n>', 'local epochs per round', numberFlag('--local-epochs', { integer: true, min: 1 }), 2)
@@ -159,6 +161,7 @@ async function runServer(flags: ServerFlags): Promise<void> {
     rounds: flags.rounds,
     minClients: flags.minClients,
     roundDeadlineMs: flags.deadline * 1000,
+    heartbeatIntervalMs: flags.heartbeat * 1000,
     modelSpec: flags.model,
     numFeatures,
     classNames,

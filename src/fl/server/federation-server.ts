@@ -21,6 +21,9 @@ import type { ServerLogger } from './log.js';
 import { guardRounds, isStateful } from './round-guard.js';
 import { errorFrame, startSession } from './session.js';
 
+/** Default WebSocket ping period: a silent client is dropped within 20 s, well before the default 120 s deadline. */
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 10_000;
+
 export interface FederationServerOptions {
   readonly store: FederationStateStore;
   readonly strategy: Strategy;
@@ -46,6 +49,11 @@ export interface FederationServerOptions {
   readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
   readonly maxFrameBytes?: number;
   readonly handshakeTimeoutMs?: number;
+  /**
+   * WebSocket ping period, ms (default 10,000; 0 disables): a client that answers neither pings nor
+   * requests for two periods is disconnected and leaves the available set (ws-connection.ts).
+   */
+  readonly heartbeatIntervalMs?: number;
   /** Pause before retrying an incomplete round, ms. Default 200. */
   readonly retryDelayMs?: number;
   readonly log?: ServerLogger;
@@ -116,6 +124,9 @@ export class FederationServer {
     }
 
     const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    const heartbeatIntervalMs = options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
+    check(Number.isFinite(heartbeatIntervalMs) && heartbeatIntervalMs >= 0, 'heartbeatIntervalMs', heartbeatIntervalMs, 'a number of ms ≥ 0 (0 disables)');
+    const liveness = heartbeatIntervalMs > 0 ? { intervalMs: heartbeatIntervalMs } : undefined;
     this.app = Fastify({ logger: false, bodyLimit: 1024 * 1024, ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}) });
     void this.app.register(websocket, { options: { maxPayload: maxFrameBytes } });
     const sessionContext = {
@@ -141,7 +152,7 @@ export class FederationServer {
     };
     void this.app.register(async (scoped) => {
       scoped.get('/ws', { websocket: true }, (socket, request) => {
-        startSession(new WsConnection(socket, `${request.ip}:${request.socket.remotePort ?? '?'}`), sessionContext);
+        startSession(new WsConnection(socket, `${request.ip}:${request.socket.remotePort ?? '?'}`, liveness), sessionContext);
       });
     });
   }

@@ -25,7 +25,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(options: { clients: string[]; rounds: number; minClients: number; deadlineMs?: number; strategy?: Strategy; maxFrameBytes?: number; numParameters?: number }): Promise<Harness> {
+export async function startHarness(options: { clients: string[]; rounds: number; minClients: number; deadlineMs?: number; strategy?: Strategy; maxFrameBytes?: number; numParameters?: number; heartbeatIntervalMs?: number }): Promise<Harness> {
   const db = openDatabase(':memory:');
   const store = new FederationStateStore(db);
   const tokens = new Map<string, string>();
@@ -49,6 +49,7 @@ export async function startHarness(options: { clients: string[]; rounds: number;
     port: 0,
     retryDelayMs: 20,
     ...(options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes }),
+    ...(options.heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs: options.heartbeatIntervalMs }),
     log: (event) => events.push(event),
   });
   const { url, httpUrl } = await server.listen();
