@@ -15,3 +15,4 @@ export * from './dp/mechanisms/index.js';
 export * from './dp/statistics/index.js';
 export * from './crypto/paillier/index.js';
 export * from './fl/private-training.js';
+export * from './fl/encrypted-aggregation/index.js';
