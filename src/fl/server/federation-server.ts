@@ -105,6 +105,7 @@ export class FederationServer {
     const latest = options.resume ? store.latestRun() : undefined;
     if (options.resume && !latest) throw new CohortError('INVALID_ARGUMENT', '--resume: the database holds no run to resume', { subject: '--resume' });
     if (latest) {
+      refuseMismatchedResume(latest.config, this.identity());
       this.runId = latest.id;
       const checkpoint = store.lastCheckpoint(latest.id);
       if (checkpoint) {
@@ -120,7 +121,7 @@ export class FederationServer {
       this.log({ level: 'info', kind: 'resumed', message: `resuming run ${latest.id} after round ${this.currentRound}` });
     } else {
       this.runId = randomUUID();
-      store.createRun(this.runId, { ...(options.runConfig ?? {}), strategy: strategy.name, rounds: options.rounds, minClients: options.minClients, seed: options.seed });
+      store.createRun(this.runId, { ...(options.runConfig ?? {}), ...this.identity(), rounds: options.rounds, minClients: options.minClients });
     }
 
     const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
@@ -155,6 +156,19 @@ export class FederationServer {
         startSession(new WsConnection(socket, `${request.ip}:${request.socket.remotePort ?? '?'}`, liveness), sessionContext);
       });
     });
+  }
+
+  /** What a resumed run must share with the one that wrote the database (see refuseMismatchedResume). */
+  private identity(): RunIdentity {
+    const { options } = this;
+    return {
+      modelSpec: options.modelSpec,
+      numFeatures: options.numFeatures,
+      classNames: [...options.classNames],
+      parameters: options.initialWeights.length,
+      strategy: options.strategy.name,
+      seed: options.seed,
+    };
   }
 
   static async create(options: FederationServerOptions): Promise<FederationServer> {
@@ -307,6 +321,32 @@ export class FederationServer {
     if (!this.abort.signal.aborted) this.abort.abort(new CohortError('INTERNAL', 'server closed'));
     for (const client of this.pool.all()) client.close(1001, 'server closing');
     await this.app.close();
+  }
+}
+
+/** The settings a checkpoint is only meaningful under: the model's shape and labels, the strategy whose state it holds, the seed of the generator it fast-forwards. */
+interface RunIdentity {
+  readonly modelSpec: string;
+  readonly numFeatures: number;
+  readonly classNames: readonly string[];
+  readonly parameters: number;
+  readonly strategy: string;
+  readonly seed: number;
+}
+
+/**
+ * Refuses to resume a run recorded under other settings (INVALID_ARGUMENT, which the CLI turns
+ * into exit status 2). Keys the stored run lacks (databases written before they were recorded)
+ * are not compared; the parameter count is still checked against the checkpoint itself.
+ */
+function refuseMismatchedResume(stored: Readonly<Record<string, unknown>>, current: RunIdentity): void {
+  const differences: string[] = [];
+  for (const [key, value] of Object.entries(current)) {
+    if (!(key in stored)) continue;
+    if (JSON.stringify(stored[key]) !== JSON.stringify(value)) differences.push(`${key} ${JSON.stringify(stored[key])} in the database, ${JSON.stringify(value)} now`);
+  }
+  if (differences.length > 0) {
+    throw new CohortError('INVALID_ARGUMENT', `--resume: the run in the database was started with other settings: ${differences.join('; ')}`, { subject: '--resume' });
   }
 }
 
