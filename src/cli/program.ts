@@ -8,6 +8,7 @@ import { CohortError } from '../errors.js';
 import { registerDpCommand } from './commands/dp.js';
 import { registerDatasetsCommand } from './commands/datasets.js';
 import { registerSimulateCommand } from './commands/simulate.js';
+import { registerSweepCommand } from './commands/sweep.js';
 import { registerHeCommand } from './commands/he.js';
 import { registerServerCommand } from './commands/server.js';
 import { registerClientCommand } from './commands/client.js';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerDpCommand(program);
   registerDatasetsCommand(program);
   registerSimulateCommand(program);
+  registerSweepCommand(program);
   registerHeCommand(program);
   registerServerCommand(program);
   registerClientCommand(program);

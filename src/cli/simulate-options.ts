@@ -72,20 +72,24 @@ export function addTrainingOptions(command: Command): Command {
     .option('--no-centralized', 'skip the centralised baseline');
 }
 
-/** The DP flags; `budget: false` leaves out --target-epsilon and --noise-multiplier (the sweep sets the budget). */
-export function addPrivacyOptions(command: Command, options: { budget: boolean }): Command {
+/**
+ * The DP flags; `budget: false` leaves out --target-epsilon and --noise-multiplier and
+ * `ledger: false` leaves out --ledger (the sweep sets the budgets, and its runs must not share one ledger).
+ */
+export function addPrivacyOptions(command: Command, options: { budget: boolean; ledger?: boolean }): Command {
   command.option('--dp <level>', 'differential privacy: sample (DP-SGD on every client) or user (DP-FedAvg)', (raw: string) => parseChoiceFlag('--dp', raw, ['sample', 'user'] as const));
   if (options.budget) {
     command
       .option('--target-epsilon <e>', 'the run’s ε budget: calibrates the noise to spend it (with --noise-multiplier: stops the run when reached)', numberFlag('--target-epsilon', { greaterThan: 0 }))
       .option('--noise-multiplier <s>', 'noise std / clipping norm (instead of calibrating from --target-epsilon)', numberFlag('--noise-multiplier', { greaterThan: 0 }));
   }
-  return command
+  command
     .option('--delta <d>', 'δ of the guarantee, below 1/n (n = smallest client’s examples for sample, clients for user)', numberFlag('--delta', { greaterThan: 0, lessThan: 1 }))
     .option('--clip <c>', 'clipping norm: of each example’s gradient (sample) or each client’s update (user)', numberFlag('--clip', { greaterThan: 0 }))
     .option('--adaptive-clip', 'adapt the update clipping norm to the median update norm (Andrew et al. 2021; --dp user)')
-    .option('--accountant <name>', 'rdp or pld', (raw: string) => parseChoiceFlag('--accountant', raw, ['rdp', 'pld'] as const), 'rdp' as const)
-    .option('--ledger <file.sqlite>', 'record the privacy spends in this SQLite ledger (default: in memory, forgotten after the run)');
+    .option('--accountant <name>', 'rdp or pld', (raw: string) => parseChoiceFlag('--accountant', raw, ['rdp', 'pld'] as const), 'rdp' as const);
+  if (options.ledger !== false) command.option('--ledger <file.sqlite>', 'record the privacy spends in this SQLite ledger (default: in memory, forgotten after the run)');
+  return command;
 }
 
 export function trainingConfig(flags: TrainingFlags): SimulationConfig {

@@ -9,3 +9,4 @@ export * from './shared-dataset.js';
 export * from './run.js';
 export * from './privacy-config.js';
 export { planPrivacy, type PlanInput, type PrivacyHooks, type PrivatePlan } from './privacy-plan.js';
+export * from './sweep.js';
