@@ -10,6 +10,7 @@
 import type { ThresholdPublicParameters } from '../../crypto/paillier/index.js';
 import { CohortError } from '../../errors.js';
 import { FedAvg } from '../strategies/fedavg.js';
+import { FedProx } from '../strategies/fedprox.js';
 import type { AggregateFitContext, AggregateFitResult, ConfigureFitContext, FitInstruction, FitOutcome, Strategy } from '../strategy.js';
 import type { FitResponse } from '../types.js';
 import { EncryptedSum, decryptSum } from './aggregator.js';
@@ -26,9 +27,14 @@ export function isEncryptedFitResponse(response: FitResponse): response is Encry
   return typeof update === 'object' && update !== null && update.ciphertexts instanceof Uint8Array;
 }
 
-/** Refuses strategies that must see individual updates, with a message saying why. */
+/**
+ * Refuses strategies that must see individual updates, with a message saying why. Only FedAvg
+ * and FedProx themselves pass: a subclass may aggregate differently (e.g. FedAvgM's server
+ * optimiser), and this wrapper would silently replace its aggregation by the plain mean.
+ */
 export function checkEncryptedAggregationSupports(strategy: Strategy): asserts strategy is FedAvg {
-  if (!(strategy instanceof FedAvg)) {
+  const prototype: unknown = Object.getPrototypeOf(strategy);
+  if (prototype !== FedAvg.prototype && prototype !== FedProx.prototype) {
     throw new CohortError(
       'UNSUPPORTED',
       `strategy ${strategy.name} needs the individual client updates; --aggregation paillier only lets the server see their encrypted sum (use fedavg or fedprox)`,

@@ -15,7 +15,7 @@ import {
   type DealtKey,
 } from '../../../src/fl/encrypted-aggregation/index.js';
 import { runFederation } from '../../../src/fl/server.js';
-import { FedAvg } from '../../../src/fl/strategies/index.js';
+import { FedAvg, FedProx } from '../../../src/fl/strategies/index.js';
 import type { Strategy } from '../../../src/fl/strategy.js';
 import { quadraticClient } from '../quadratic-clients.js';
 
@@ -153,6 +153,12 @@ describe('the server side', () => {
     const { plan, keyHolders } = holders(2, 5);
     const median: Strategy = { name: 'Median', configureFit: () => [], aggregateFit: () => ({ weights: new Float32Array(0), metrics: {} }) };
     expect(() => new PaillierAggregation(median, { plan, parameters: key.parameters, keyHolders })).toThrow(/needs the individual client updates/);
+    class ServerMomentum extends FedAvg {
+      override readonly name = 'FedAvgM';
+    }
+    const momentum = new ServerMomentum({ localEpochs: 1, batchSize: 1, optimizer: { kind: 'sgd', learningRate: 0.1 } });
+    expect(() => new PaillierAggregation(momentum, { plan, parameters: key.parameters, keyHolders })).toThrow(/strategy FedAvgM needs/);
+    expect(() => new PaillierAggregation(new FedProx({ localEpochs: 1, batchSize: 1, optimizer: { kind: 'sgd', learningRate: 0.1 }, proximalMu: 0.1 }), { plan, parameters: key.parameters, keyHolders })).not.toThrow();
     const strategy = new PaillierAggregation(fedAvg(), { plan, parameters: key.parameters, keyHolders });
     await expect(
       strategy.aggregateFit({ round: 1, globalWeights: new Float32Array(2), failures: [], results: [{ clientId: 'a', weights: new Float32Array(2), numExamples: 1, metrics: { trainLoss: 0 } }] }),
