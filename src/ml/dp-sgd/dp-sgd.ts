@@ -212,7 +212,10 @@ export class DpSgdTrainer {
     if (this.closed) return;
     this.closed = true;
     disposeOptimizer(this.optimizer);
+    // The last batch's rows, labels and norms say which examples were drawn: do not leave them behind.
     this.features.fill(0);
+    this.labels.fill(0);
+    this.squaredNorms.fill(0);
     if (this.ownsNoise) await this.noise.close();
   }
 
