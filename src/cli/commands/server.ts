@@ -16,6 +16,7 @@ import { formatClientToken, relabel } from '../../fl/client/index.js';
 import { generateToken, storedKeyOf } from '../../fl/transport/auth.js';
 import { openDatabase } from '../../store/database.js';
 import { FederationStateStore, checkClientName } from '../../store/federation-state.js';
+import { SqliteBudgetLedger } from '../../store/sqlite-budget-ledger.js';
 import { registerDashboard } from '../../web/dashboard/routes.js';
 import { numberFlag, parseChoiceFlag } from '../parse-flags.js';
 
@@ -47,6 +48,7 @@ interface ServerFlags {
   cert?: string;
   key?: string;
   resume?: boolean;
+  enforceBudgets?: boolean;
   maxFrameBytes: number;
 }
 
@@ -78,6 +80,7 @@ export function registerServerCommand(program: Command): void {
     .option('--cert <file.pem>', 'TLS certificate (serve wss:// and https://)')
     .option('--key <file.pem>', 'TLS private key')
     .option('--resume', 'continue the latest run in --db from its last completed round')
+    .option('--enforce-budgets', 'charge the ε/δ clients report to their owners\' budgets (set-budget) and refuse replies a budget cannot pay')
     .option('--max-frame-bytes <n>', 'largest frame accepted', numberFlag('--max-frame-bytes', { integer: true, min: 1024 }), 64 * 1024 * 1024)
     .action(async (flags: ServerFlags) => {
       await runServer(flags);
@@ -99,6 +102,23 @@ export function registerServerCommand(program: Command): void {
         db.close();
       }
       process.stdout.write(`${token}\n`);
+    });
+
+  server
+    .command('set-budget <name> <epsilon> <delta>')
+    .description('set a data owner\'s total (ε, δ) privacy budget, charged by `cohort server --enforce-budgets`')
+    .action(async (name: string, epsilonRaw: string, deltaRaw: string, _flags: unknown, command: Command) => {
+      const flags = command.optsWithGlobals<{ db: string }>();
+      checkClientName(name);
+      const epsilon = numberFlag('epsilon', { min: 0 })(epsilonRaw);
+      const delta = numberFlag('delta', { min: 0, lessThan: 1 })(deltaRaw);
+      const db = openDatabase(flags.db);
+      try {
+        await new SqliteBudgetLedger(db).setBudget(name, { epsilon, delta });
+      } finally {
+        db.close();
+      }
+      process.stdout.write(`budget of ${name}: ε = ${epsilon}, δ = ${delta}\n`);
     });
 
   server
@@ -170,6 +190,7 @@ async function runServer(flags: ServerFlags): Promise<void> {
     ...(test === undefined ? {} : { evaluateGlobal: async (weights: Float32Array) => (await evaluateLocally(model, test as Dataset, weights)).metrics }),
     seed: flags.seed,
     resume: flags.resume === true,
+    ...(flags.enforceBudgets === true ? { privacyLedger: new SqliteBudgetLedger(db) } : {}),
     runConfig: { model: flags.model, strategy: flags.strategy, localEpochs: flags.localEpochs, batchSize: flags.batchSize, learningRate: flags.lr, optimizer: flags.optimizer, fraction: flags.fraction },
     host: flags.host,
     port: flags.port,

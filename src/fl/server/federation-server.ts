@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { CohortError, check } from '../../errors.js';
+import type { BudgetLedger } from '../../dp/budget-ledger.js';
 import type { Metrics } from '../../ml/model.js';
 import type { FederationStateStore } from '../../store/federation-state.js';
 import { type RoundResult, runFederation } from '../server.js';
@@ -57,6 +58,12 @@ export interface FederationServerOptions {
   /** Pause before retrying an incomplete round, ms. Default 200. */
   readonly retryDelayMs?: number;
   readonly log?: ServerLogger;
+  /**
+   * Privacy budget ledger of the data owners (owner = client name). When given, each fit reply
+   * reporting metrics `epsilon` (and `delta`) is charged to its owner before aggregation, once per
+   * (run, round, client); a reply its owner's budget cannot pay for is refused and not aggregated.
+   */
+  readonly privacyLedger?: BudgetLedger;
   /** Extra HTTP routes (the dashboard), registered before listening. */
   readonly routes?: (app: FastifyInstance, server: FederationServer) => void | Promise<void>;
 }
@@ -85,7 +92,7 @@ export class FederationServer {
   private rng: CountingRandom;
   private readonly abort = new AbortController();
   private readonly log: ServerLogger;
-  private readonly guarded: ReturnType<typeof guardRounds>;
+  private guarded: ReturnType<typeof guardRounds>;
   private attempts = 0;
   private drawsAtCheckpoint = 0;
   private address = '';
@@ -124,6 +131,7 @@ export class FederationServer {
       store.createRun(this.runId, { ...(options.runConfig ?? {}), ...this.identity(), rounds: options.rounds, minClients: options.minClients });
     }
 
+    if (options.privacyLedger !== undefined) this.guarded = guardRounds(strategy, options.minClients, { ledger: options.privacyLedger, runId: this.runId, log: this.log });
     const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     const heartbeatIntervalMs = options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
     check(Number.isFinite(heartbeatIntervalMs) && heartbeatIntervalMs >= 0, 'heartbeatIntervalMs', heartbeatIntervalMs, 'a number of ms ≥ 0 (0 disables)');
@@ -254,13 +262,15 @@ export class FederationServer {
   private completeRound(result: RoundResult): void {
     const weights = this.guarded.lastWeights();
     if (!weights) throw new CohortError('INTERNAL', `round ${result.round}: no aggregated weights to record`);
+    const refused = this.guarded.lastRefused();
     const record: RoundRecord = {
       round: result.round,
       ...(result.accuracy === undefined ? {} : { accuracy: result.accuracy }),
       ...(result.loss === undefined ? {} : { loss: result.loss }),
       trainLoss: result.trainLoss,
-      participants: result.participants,
-      failures: result.failures,
+      // Replies the budget ledger refused were not aggregated: failures, not participants.
+      participants: result.participants.filter((id) => !refused.some((r) => r.clientId === id)),
+      failures: [...result.failures, ...refused],
       numExamples: result.numExamples,
       durationMs: result.durationMs,
       ...(result.federatedEvaluation === undefined ? {} : { federatedEvaluation: result.federatedEvaluation }),

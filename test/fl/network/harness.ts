@@ -1,6 +1,7 @@
 // In-process server and hand-driven protocol clients for the network tests.
 import { create } from '@bufbuild/protobuf';
 import WebSocket from 'ws';
+import type { BudgetLedger } from '../../../src/dp/budget-ledger.js';
 import { FedAvg } from '../../../src/fl/strategies/fedavg.js';
 import type { Strategy } from '../../../src/fl/strategy.js';
 import { FederationServer, type ServerLogEvent } from '../../../src/fl/server/index.js';
@@ -25,7 +26,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(options: { clients: string[]; rounds: number; minClients: number; deadlineMs?: number; strategy?: Strategy; maxFrameBytes?: number; numParameters?: number; heartbeatIntervalMs?: number }): Promise<Harness> {
+export async function startHarness(options: { clients: string[]; rounds: number; minClients: number; deadlineMs?: number; strategy?: Strategy; maxFrameBytes?: number; numParameters?: number; heartbeatIntervalMs?: number; privacyLedger?: (db: CohortDatabase) => BudgetLedger }): Promise<Harness> {
   const db = openDatabase(':memory:');
   const store = new FederationStateStore(db);
   const tokens = new Map<string, string>();
@@ -50,6 +51,7 @@ export async function startHarness(options: { clients: string[]; rounds: number;
     retryDelayMs: 20,
     ...(options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes }),
     ...(options.heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs: options.heartbeatIntervalMs }),
+    ...(options.privacyLedger === undefined ? {} : { privacyLedger: options.privacyLedger(db) }),
     log: (event) => events.push(event),
   });
   const { url, httpUrl } = await server.listen();
@@ -125,12 +127,12 @@ export class RawClient {
   }
 
   /** Waits for a fit request and answers with `transform(weights)`. */
-  async answerFit(transform: (weights: Float32Array) => Float32Array, numExamples = 10): Promise<number> {
+  async answerFit(transform: (weights: Float32Array) => Float32Array, numExamples = 10, metrics: Record<string, number> = {}): Promise<number> {
     const request = await this.next('fitRequest', 10_000);
     const value = request.body.value as { requestId: bigint; weights: Parameters<typeof decodeTensor>[0]; config?: { round: number } };
     const weights = decodeTensor(value.weights, 'test');
     this.send(
-      encodeFrame({ case: 'fitReply', value: create(FitReplySchema, { requestId: value.requestId, weights: encodeTensor(transform(weights)), numExamples: BigInt(numExamples), metrics: { trainLoss: 0.5 } }) }),
+      encodeFrame({ case: 'fitReply', value: create(FitReplySchema, { requestId: value.requestId, weights: encodeTensor(transform(weights)), numExamples: BigInt(numExamples), metrics: { trainLoss: 0.5, ...metrics } }) }),
     );
     return value.config?.round ?? -1;
   }
