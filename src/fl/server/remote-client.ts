@@ -10,7 +10,7 @@ import type { EvaluateConfig, EvaluateResponse, FederatedClient, FitConfig, FitR
 import type { FrameConnection } from '../transport/connection.js';
 import type { EvaluateReply, FitReply } from '../transport/gen/cohort_pb.js';
 import { checkedMetrics, toRoundConfig, toWireExtra } from '../transport/messages.js';
-import { evaluateRequestFrame, fitRequestFrame } from '../transport/request-frames.js';
+import { evaluateRequestParts, fitRequestParts } from '../transport/request-frames.js';
 import { decodeTensor } from '../transport/tensor.js';
 import type { ServerLogger } from './log.js';
 import { type SharedWeightsEncoder, sharedWeightsEncoder } from './weights-encoder.js';
@@ -51,15 +51,15 @@ export class RemoteClient implements FederatedClient {
     // The same global weights go to every sampled client: encoded once per round (weights-encoder.ts).
     const encoded = this.weightsEncoder.encode(weights);
     const roundConfig = toRoundConfig(config);
-    return this.request('fit', config.round, weights.length, (requestId) => fitRequestFrame(requestId, encoded, roundConfig)) as Promise<FitResponse>;
+    return this.request('fit', config.round, weights.length, (requestId) => fitRequestParts(requestId, encoded, roundConfig)) as Promise<FitResponse>;
   }
 
   evaluate(weights: Float32Array, config: EvaluateConfig): Promise<EvaluateResponse> {
     const encoded = this.weightsEncoder.encode(weights);
-    return this.request('evaluate', config.round, weights.length, (requestId) => evaluateRequestFrame(requestId, encoded, config.round, toWireExtra(config.extra))) as Promise<EvaluateResponse>;
+    return this.request('evaluate', config.round, weights.length, (requestId) => evaluateRequestParts(requestId, encoded, config.round, toWireExtra(config.extra))) as Promise<EvaluateResponse>;
   }
 
-  private request(kind: Pending['kind'], round: number, expectedLength: number, frame: (requestId: bigint) => Uint8Array): Promise<FitResponse | EvaluateResponse> {
+  private request(kind: Pending['kind'], round: number, expectedLength: number, frame: (requestId: bigint) => Uint8Array | readonly Uint8Array[]): Promise<FitResponse | EvaluateResponse> {
     const requestId = this.nextRequestId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {

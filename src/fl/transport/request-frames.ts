@@ -40,23 +40,43 @@ export function encodeWeights(weights: Float32Array): EncodedWeights {
 }
 
 export function fitRequestFrame(requestId: bigint, weights: EncodedWeights, config: RoundConfig): Uint8Array {
-  const head = toBinary(FitRequestSchema, create(FitRequestSchema, { requestId, config }));
-  return envelope(ENVELOPE_FIT_REQUEST_FIELD, head, weights.field);
+  return joined(fitRequestParts(requestId, weights, config));
 }
 
 export function evaluateRequestFrame(requestId: bigint, weights: EncodedWeights, round: number, extra: Record<string, ConfigValue>): Uint8Array {
-  const head = toBinary(EvaluateRequestSchema, create(EvaluateRequestSchema, { requestId, round, extra }));
-  return envelope(ENVELOPE_EVALUATE_REQUEST_FIELD, head, weights.field);
+  return joined(evaluateRequestParts(requestId, weights, round, extra));
 }
 
-/** `version ‖ tag(body, LEN) ‖ varint(size) ‖ head ‖ weights`, assembled with one copy of each part. */
-function envelope(bodyField: number, head: Uint8Array, weightsField: Uint8Array): Uint8Array {
-  const size = head.length + weightsField.length;
-  const prefix = [...tag(ENVELOPE_VERSION_FIELD, WIRE_VARINT), ...varint(PROTOCOL_VERSION), ...tag(bodyField, WIRE_LENGTH_DELIMITED), ...varint(size)];
-  const out = new Uint8Array(prefix.length + size);
+/**
+ * The fit request frame as two parts whose concatenation is the frame: a small per-request head
+ * and the shared weights field itself (not a copy), for `FrameConnection.send(parts)`.
+ */
+export function fitRequestParts(requestId: bigint, weights: EncodedWeights, config: RoundConfig): [Uint8Array, Uint8Array] {
+  const head = toBinary(FitRequestSchema, create(FitRequestSchema, { requestId, config }));
+  return [envelopeHead(ENVELOPE_FIT_REQUEST_FIELD, head, weights.field.length), weights.field];
+}
+
+export function evaluateRequestParts(requestId: bigint, weights: EncodedWeights, round: number, extra: Record<string, ConfigValue>): [Uint8Array, Uint8Array] {
+  const head = toBinary(EvaluateRequestSchema, create(EvaluateRequestSchema, { requestId, round, extra }));
+  return [envelopeHead(ENVELOPE_EVALUATE_REQUEST_FIELD, head, weights.field.length), weights.field];
+}
+
+/** `version ‖ tag(body, LEN) ‖ varint(size of head + weights) ‖ head`: everything before the weights field. */
+function envelopeHead(bodyField: number, head: Uint8Array, weightsFieldLength: number): Uint8Array {
+  const prefix = [...tag(ENVELOPE_VERSION_FIELD, WIRE_VARINT), ...varint(PROTOCOL_VERSION), ...tag(bodyField, WIRE_LENGTH_DELIMITED), ...varint(head.length + weightsFieldLength)];
+  const out = new Uint8Array(prefix.length + head.length);
   out.set(prefix, 0);
   out.set(head, prefix.length);
-  out.set(weightsField, prefix.length + head.length);
+  return out;
+}
+
+function joined(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
   return out;
 }
 

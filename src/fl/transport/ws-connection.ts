@@ -68,9 +68,15 @@ export class WsConnection implements FrameConnection {
     return !this.closed && this.socket.readyState === WebSocket.OPEN;
   }
 
-  send(frame: Uint8Array): boolean {
+  send(frame: Uint8Array | readonly Uint8Array[]): boolean {
     if (!this.isOpen) return false;
-    this.socket.send(frame, { binary: true });
+    if (frame instanceof Uint8Array) this.socket.send(frame, { binary: true });
+    else {
+      // One message in several WebSocket fragments (RFC 6455 §5.4): the receiver reassembles
+      // them, and each part goes to the socket as it is, uncopied. `ws` keeps the fragments of
+      // one message together because they are queued in this same synchronous call.
+      frame.forEach((part, i) => this.socket.send(part, { binary: true, fin: i === frame.length - 1 }));
+    }
     return true;
   }
 

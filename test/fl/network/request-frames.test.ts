@@ -7,7 +7,7 @@ import { SharedWeightsEncoder } from '../../../src/fl/server/weights-encoder.js'
 import { decodeFrame, encodeFrame } from '../../../src/fl/transport/frame.js';
 import { EnvelopeSchema, EvaluateRequestSchema, FitRequestSchema } from '../../../src/fl/transport/gen/cohort_pb.js';
 import { toRoundConfig, toWireExtra } from '../../../src/fl/transport/messages.js';
-import { encodeWeights, evaluateRequestFrame, fitRequestFrame } from '../../../src/fl/transport/request-frames.js';
+import { encodeWeights, evaluateRequestFrame, evaluateRequestParts, fitRequestFrame, fitRequestParts } from '../../../src/fl/transport/request-frames.js';
 import { decodeTensor, encodeTensor } from '../../../src/fl/transport/tensor.js';
 
 const config = { round: 7, localEpochs: 2, batchSize: 32, optimizer: { kind: 'sgd', learningRate: 0.05, momentum: 0.9 }, seed: 12345, proximalMu: 0.01, extra: { clippingNorm: 1.5, mode: 'dp', on: true } } as const;
@@ -31,6 +31,19 @@ describe('spliced request frames', () => {
     expect(equals(EnvelopeSchema, spliced, reference)).toBe(true);
     if (spliced.body.case !== 'evaluateRequest') throw new Error('wrong body');
     expect(decodeTensor(spliced.body.value.weights, 'weights', values.length)).toEqual(values);
+  });
+});
+
+describe('request frame parts', () => {
+  it('concatenate to the frame, and the weights part is the shared encoding itself (no copy per request)', () => {
+    const encoded = encodeWeights(new Float32Array([0.5, -2, 8]));
+    const roundConfig = toRoundConfig(config);
+    const [head, weights] = fitRequestParts(11n, encoded, roundConfig);
+    expect(weights).toBe(encoded.field);
+    expect(Buffer.concat([head, weights])).toEqual(Buffer.from(fitRequestFrame(11n, encoded, roundConfig)));
+    const [evaluateHead, evaluateWeights] = evaluateRequestParts(12n, encoded, 2, {});
+    expect(evaluateWeights).toBe(encoded.field);
+    expect(Buffer.concat([evaluateHead, evaluateWeights])).toEqual(Buffer.from(evaluateRequestFrame(12n, encoded, 2, {})));
   });
 });
 
