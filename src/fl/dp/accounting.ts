@@ -7,9 +7,10 @@
  * over users: one step per round, sampleRate q = expected clients per round / all clients,
  * noise multiplier z = noise std / clipping norm on the sum of clipped updates.
  */
-import { createAccountant, type AccountantName, type PoissonGaussianEvent } from '../../dp/accountants/index.js';
+import type { AccountantName } from '../../dp/accountants/index.js';
 import { noiseMultiplierForEpsilon } from '../../dp/calibration/index.js';
 import { check } from '../../errors.js';
+import { dpSgdEpsilon } from '../private-training.js';
 
 export type { AccountantName };
 
@@ -33,13 +34,8 @@ export function subsampledGaussianEpsilon(mechanism: SubsampledGaussian, delta: 
   check(delta > 0 && delta < 1, 'delta', delta, 'in (0, 1)');
   if (mechanism.steps === 0) return 0;
   if (mechanism.noiseMultiplier === 0) return Number.POSITIVE_INFINITY;
-  const event: PoissonGaussianEvent = {
-    kind: 'poisson-gaussian',
-    noiseMultiplier: mechanism.noiseMultiplier,
-    sampleRate: mechanism.sampleRate,
-    steps: mechanism.steps,
-  };
-  return createAccountant(accountant).compose(event).getEpsilon(delta);
+  // One accountant holding one event, as DP-SGD's own accounting and `cohort dp epsilon` compute it.
+  return dpSgdEpsilon({ ...mechanism, delta, accountant });
 }
 
 /** The smallest noise multiplier for which `steps` steps at `sampleRate` stay within (targetEpsilon, delta). */

@@ -8,6 +8,7 @@
  * bound otherwise).
  */
 import { CohortError } from '../../errors.js';
+import { batchGeometry } from '../../ml/dp-sgd/dp-sgd.js';
 import { LocalDp, type LocalDpSettings } from '../dp/local-dp.js';
 import { createStrategy } from '../strategies/index.js';
 import { budgetedPlan, calibrateForTarget, type OwnerMechanism, type PlanInput, type PrivatePlan } from './privacy-plan-common.js';
@@ -29,7 +30,8 @@ export function planSampleLevel(input: PlanInput): Promise<PrivatePlan> {
   const mechanisms: OwnerMechanism[] = clientIds.map((owner, i) => {
     const examples = clientSizes[i] as number;
     const sampleRate = Math.min(1, config.batchSize / examples);
-    const stepsPerRound = config.localEpochs * Math.max(1, Math.round(1 / sampleRate));
+    // The trainer's own pass length (round(1/q) Poisson steps), so what runs is what is accounted.
+    const stepsPerRound = config.localEpochs * batchGeometry(examples, sampleRate, 'poisson').stepsPerEpoch;
     const noiseMultiplier =
       dp.noiseMultiplier ?? calibrateForTarget(dp, sampleRate, config.rounds * stepsPerRound, `${config.rounds} rounds × ${stepsPerRound} DP-SGD steps at sampling rate ${sampleRate} (${owner}, ${examples} examples)`);
     settings.set(owner, { noiseMultiplier, clippingNorm: dp.clippingNorm, sampleRate, steps: stepsPerRound });
