@@ -16,3 +16,4 @@ export * from './dp/statistics/index.js';
 export * from './crypto/paillier/index.js';
 export * from './fl/private-training.js';
 export * from './fl/encrypted-aggregation/index.js';
+export * from './fl/dp/index.js';
