@@ -23,8 +23,10 @@ function storeErrorOf(fn: () => unknown): CohortError {
   throw new Error('expected a CohortError');
 }
 
+/** A migration one past the code's last, as a newer Cohort would add. */
+const NEXT = MIGRATIONS.length + 1;
 const extra: Migration = {
-  version: 2,
+  version: NEXT,
   name: 'test-runs',
   sql: 'CREATE TABLE test_runs (id INTEGER PRIMARY KEY, name TEXT NOT NULL) STRICT;',
 };
@@ -43,41 +45,43 @@ describe('openDatabase', () => {
     const path = freshPath();
     let db = openDatabase(path);
     expect(schemaVersion(db)).toBe(MIGRATIONS.length);
-    expect(db.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([
-      { version: 1, name: 'privacy-budget-ledger' },
-    ]);
+    expect(db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all()).toEqual(
+      MIGRATIONS.map((m) => ({ version: m.version, name: m.name })),
+    );
     db.close();
 
     db = openDatabase(path); // nothing new to apply
-    expect(db.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get()).toEqual({ n: 1 });
+    expect(db.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get()).toEqual({ n: MIGRATIONS.length });
     db.close();
 
     db = openDatabase(path, { migrations: [...MIGRATIONS, extra] });
-    expect(schemaVersion(db)).toBe(2);
+    expect(schemaVersion(db)).toBe(NEXT);
     db.prepare("INSERT INTO test_runs (name) VALUES ('a')").run();
     db.close();
 
-    // An older Cohort (knowing only migration 1) refuses the newer database instead of misreading it.
+    // An older Cohort (not knowing the extra migration) refuses the newer database instead of misreading it.
     const error = storeErrorOf(() => openDatabase(path));
     expect(error.code).toBe('STORE_ERROR');
-    expect(error.message).toMatch(/schema version 2 \("test-runs"\) is newer than this version of Cohort, which knows up to 1/);
+    expect(error.message).toMatch(
+      new RegExp(`schema version ${NEXT} \\("test-runs"\\) is newer than this version of Cohort, which knows up to ${MIGRATIONS.length}`),
+    );
   });
 
   it('refuses a database whose recorded migration names disagree with the code', () => {
     const path = freshPath();
     openDatabase(path, { migrations: [...MIGRATIONS, extra] }).close();
     const error = storeErrorOf(() => openDatabase(path, { migrations: [...MIGRATIONS, { ...extra, name: 'renamed' }] }));
-    expect(error.message).toMatch(/migration 2 is "test-runs" but this Cohort calls it "renamed"/);
+    expect(error.message).toMatch(new RegExp(`migration ${NEXT} is "test-runs" but this Cohort calls it "renamed"`));
   });
 
   it('rolls a failing migration back whole and records nothing', () => {
     const path = freshPath();
-    const broken: Migration = { version: 2, name: 'broken', sql: 'CREATE TABLE half (x INTEGER); SELECT * FROM missing_table;' };
+    const broken: Migration = { version: NEXT, name: 'broken', sql: 'CREATE TABLE half (x INTEGER); SELECT * FROM missing_table;' };
     const error = storeErrorOf(() => openDatabase(path, { migrations: [...MIGRATIONS, broken] }));
     expect(error.code).toBe('STORE_ERROR');
     expect(error.message).toMatch(/no such table: missing_table/);
     const db = openDatabase(path);
-    expect(schemaVersion(db)).toBe(1);
+    expect(schemaVersion(db)).toBe(MIGRATIONS.length);
     expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'half'").get()).toBeUndefined();
     db.close();
   });
