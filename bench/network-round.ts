@@ -2,7 +2,7 @@
 // (a) round overhead, 10 clients, tiny model — target ≤ 50 ms;
 // (b) 1,000 concurrent clients, 100,000-parameter model, one round — target ≤ 10 s.
 // Sockets on 127.0.0.1; (a) runs its clients in this process, (b) spreads its clients over
-// CLIENT_PROCESSES child processes (bench/network-round-clients.ts) so they do not share the
+// CLIENT_PROCESSES child processes (bench/_network-round-clients.ts) so they do not share the
 // server's event loop. Run: node --import tsx bench/network-round.ts
 import { type ChildProcess, fork } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { FederationServer } from '../src/fl/server/index.js';
 import { storedKeyOf } from '../src/fl/transport/auth.js';
 import { openDatabase } from '../src/store/database.js';
 import { FederationStateStore } from '../src/store/federation-state.js';
-import { benchToken, lightweightClient } from './network-round-clients.js';
+import { benchToken, lightweightClient } from './_network-round-clients.js';
 
 const CLIENT_PROCESSES = 3;
 
@@ -63,7 +63,7 @@ async function startClientProcesses(url: string, names: readonly string[], proce
   const children: ChildProcess[] = [];
   const joined: Promise<void>[] = [];
   for (let p = 0; p < processes; p++) {
-    const child = fork(new URL('./network-round-clients.ts', import.meta.url), [], { execArgv: ['--import', 'tsx'] });
+    const child = fork(new URL('./_network-round-clients.ts', import.meta.url), [], { execArgv: ['--import', 'tsx'] });
     children.push(child);
     joined.push(
       new Promise((resolve, reject) => {

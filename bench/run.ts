@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const only = process.argv.slice(2);
-const scripts = readdirSync(benchDir)
+const scripts = readdirSync(benchDir) // files starting with _ are helpers other benchmarks spawn
   .filter((file) => file.endsWith('.ts') && file !== 'run.ts' && !file.startsWith('_'))
   .filter((file) => only.length === 0 || only.includes(file.replace(/\.ts$/, '')))
   .sort();
