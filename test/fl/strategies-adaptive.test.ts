@@ -8,7 +8,7 @@ import type { Strategy } from '../../src/fl/strategy.js';
 const base = { localEpochs: 1, batchSize: 1, optimizer: { kind: 'sgd' as const, learningRate: 0.1 } };
 
 async function twoRounds(strategy: Strategy, target: number[]): Promise<number[][]> {
-  let weights = new Float32Array(target.length);
+  let weights: Float32Array = new Float32Array(target.length);
   const out: number[][] = [];
   for (let round = 1; round <= 2; round++) {
     const result = await strategy.aggregateFit({
