@@ -5,7 +5,7 @@
  * every point. Pure string building, like report.ts.
  */
 import type { SweepResult } from '../fl/simulation/sweep.js';
-import { STYLE, card, escapeHtml, formatEpsilon, jsonForScript, percent, scriptSafe, table } from './report-html.js';
+import { card, escapeHtml, formatEpsilon, jsonForScript, pageHead, percent, scriptSafe, table } from './report-html.js';
 import { privacyCommandFlags } from './report-privacy.js';
 import { commandLine, type ReportOptions } from './report.js';
 
@@ -46,17 +46,7 @@ export function buildSweepReportHtml(sweep: SweepResult, options: ReportOptions)
   ]);
   const command = sweepCommandLine(sweep);
 
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
-<style>
-${STYLE}
-</style>
-</head>
-<body>
+  return `${pageHead(title)}
 <header>
 <h1>Privacy–utility sweep</h1>
 <p class="lede">${config.clients} clients trained a <strong>${escapeHtml(config.model)}</strong> model on the <strong>${escapeHtml(dataset)}</strong> data (${escapeHtml(config.partition)}) with <strong>${escapeHtml(level)}</strong> at each privacy budget ε (δ = ${escapeHtml(String(config.dp?.delta))}), the noise calibrated so that each run spends its budget over ${config.rounds} rounds. Smaller ε is more private; the gap to the non-private run is what privacy cost in accuracy.</p>

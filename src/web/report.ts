@@ -11,7 +11,7 @@
  * Pure string building (no I/O): the caller passes Chart.js's source (report-assets.ts in Node).
  */
 import type { SimulationResult } from '../fl/simulation/result.js';
-import { STYLE, card, escapeHtml, formatEpsilon, jsonForScript, percent, scriptSafe, table } from './report-html.js';
+import { card, escapeHtml, formatEpsilon, jsonForScript, pageHead, percent, scriptSafe, table } from './report-html.js';
 import { privacyCommandFlags, privacyConfigRows, privacySection } from './report-privacy.js';
 
 export { escapeHtml, jsonForScript } from './report-html.js';
@@ -89,17 +89,7 @@ export function buildReportHtml(result: SimulationResult, options: ReportOptions
     ];
   });
 
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
-<style>
-${STYLE}
-</style>
-</head>
-<body>
+  return `${pageHead(title)}
 <header>
 <h1>Federated simulation report</h1>
 <p class="lede">${escapeHtml(config.clients.toString())} clients held the <strong>${escapeHtml(dataset.name)}</strong> data split <strong>${escapeHtml(partition.spec)}</strong> and trained a <strong>${escapeHtml(result.model.spec)}</strong> model together with <strong>${escapeHtml(result.strategy)}</strong> for ${result.rounds.length} rounds, without pooling their records. The centralised baseline trains the same model on the pooled data for the same number of epochs.</p>
