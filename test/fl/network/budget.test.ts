@@ -11,21 +11,13 @@ import { FedAvg } from '../../../src/fl/strategies/fedavg.js';
 import { openDatabase } from '../../../src/store/database.js';
 import { SqliteBudgetLedger } from '../../../src/store/sqlite-budget-ledger.js';
 import { runCli } from '../../cli/run-cli.js';
-import { type Harness, RawClient, startHarness, waitUntil } from './harness.js';
+import { type Harness, joinAs, startHarness, waitUntil } from './harness.js';
 
 let harness: Harness | undefined;
 afterEach(async () => {
   await harness?.close();
   harness = undefined;
 });
-
-async function join(h: Harness, name: string): Promise<RawClient> {
-  const client = new RawClient(h.url);
-  await client.opened;
-  await client.hello(name, h.tokens.get(name) as string);
-  await client.next('welcome');
-  return client;
-}
 
 const strategy = () => new FedAvg({ localEpochs: 1, batchSize: 4, optimizer: { kind: 'sgd', learningRate: 0.1 }, minClients: 1 });
 
@@ -42,7 +34,7 @@ describe('privacy budgets of data owners (network server)', () => {
     const owners = ledger as SqliteBudgetLedger;
     await owners.setBudget('a', { epsilon: 1.5, delta: 1e-5 });
     await owners.setBudget('b', { epsilon: 10, delta: 1e-5 });
-    const [a, b] = [await join(h, 'a'), await join(h, 'b')];
+    const [a, b] = [await joinAs(h, 'a'), await joinAs(h, 'b')];
     await waitUntil(() => h.server.pool.size === 2);
     const run = h.server.run();
     for (let round = 1; round <= 2; round++) {

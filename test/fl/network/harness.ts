@@ -142,6 +142,15 @@ export class RawClient {
   }
 }
 
+/** Opens a raw connection as `name`, authenticates with its token and waits for the welcome. */
+export async function joinAs(h: Harness, name: string): Promise<RawClient> {
+  const client = new RawClient(h.url);
+  await client.opened;
+  await client.hello(name, h.tokens.get(name) as string);
+  await client.next('welcome');
+  return client;
+}
+
 export async function waitUntil(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {

@@ -2,7 +2,7 @@
 // pausing its socket, so it reads no ping and sends no pong) is dropped from the available set
 // within two ping periods — long before the round deadline — while a responsive client stays.
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Harness, RawClient, startHarness, waitUntil } from './harness.js';
+import { type Harness, joinAs, startHarness, waitUntil } from './harness.js';
 
 const HEARTBEAT_MS = 100;
 const DEADLINE_MS = 60_000;
@@ -13,19 +13,11 @@ afterEach(async () => {
   harness = undefined;
 });
 
-async function join(h: Harness, name: string): Promise<RawClient> {
-  const client = new RawClient(h.url);
-  await client.opened;
-  await client.hello(name, h.tokens.get(name) as string);
-  await client.next('welcome');
-  return client;
-}
-
 describe('liveness (WebSocket ping/pong)', () => {
   it('drops a client that stops answering pings, fails its pending request before the deadline, keeps the live one', async () => {
     const h = (harness = await startHarness({ clients: ['alive', 'frozen'], rounds: 1, minClients: 2, deadlineMs: DEADLINE_MS, heartbeatIntervalMs: HEARTBEAT_MS }));
-    const alive = await join(h, 'alive');
-    const frozen = await join(h, 'frozen');
+    const alive = await joinAs(h, 'alive');
+    const frozen = await joinAs(h, 'frozen');
     await waitUntil(() => h.server.pool.size === 2);
     const run = h.server.run().catch((error: unknown) => error);
     await frozen.next('fitRequest');

@@ -1,7 +1,7 @@
 // Dropouts and deadlines: a round aggregates only when at least minClients valid replies came in
 // time; otherwise it is retried, never aggregated short. Late replies are dropped and logged.
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Harness, RawClient, startHarness, waitUntil } from './harness.js';
+import { type Harness, joinAs, startHarness, waitUntil } from './harness.js';
 
 let harness: Harness | undefined;
 afterEach(async () => {
@@ -9,17 +9,10 @@ afterEach(async () => {
   harness = undefined;
 });
 
-async function join(h: Harness, name: string): Promise<RawClient> {
-  const raw = new RawClient(h.url);
-  await raw.hello(name, h.tokens.get(name) as string);
-  await raw.next('welcome');
-  return raw;
-}
-
 describe('dropouts', () => {
   it('completes a round with the survivors when at least minClients replied', async () => {
     harness = await startHarness({ clients: ['a', 'b', 'c'], rounds: 1, minClients: 2 });
-    const [a, b, c] = [await join(harness, 'a'), await join(harness, 'b'), await join(harness, 'c')];
+    const [a, b, c] = [await joinAs(harness, 'a'), await joinAs(harness, 'b'), await joinAs(harness, 'c')];
     await waitUntil(() => harness!.server.pool.size === 3);
     const run = harness.server.run();
     await c.next('fitRequest');
@@ -36,8 +29,8 @@ describe('dropouts', () => {
 
   it('retries a round that fell below minClients instead of aggregating it short', async () => {
     harness = await startHarness({ clients: ['a', 'b', 'c'], rounds: 1, minClients: 2 });
-    const a = await join(harness, 'a');
-    const b = await join(harness, 'b');
+    const a = await joinAs(harness, 'a');
+    const b = await joinAs(harness, 'b');
     await waitUntil(() => harness!.server.pool.size === 2);
     const run = harness.server.run();
     await b.next('fitRequest');
@@ -45,7 +38,7 @@ describe('dropouts', () => {
     await a.answerFit((w) => w.map(() => 100)); // alone: must NOT become the global model
     await waitUntil(() => harness!.events.some((e) => e.kind === 'round-retried'));
     expect(harness.store.lastRound(harness.server.runId)).toBe(0);
-    const c = await join(harness, 'c');
+    const c = await joinAs(harness, 'c');
     await Promise.all([a.answerFit((w) => w.map(() => 1)), c.answerFit((w) => w.map(() => 3))]);
     const { weights } = await run;
     expect([...weights]).toEqual(new Array(10).fill(2));
@@ -58,8 +51,8 @@ describe('dropouts', () => {
 describe('deadline', () => {
   it('drops and logs a reply that arrives after the round deadline', async () => {
     harness = await startHarness({ clients: ['fast', 'slow'], rounds: 1, minClients: 1, deadlineMs: 300 });
-    const fast = await join(harness, 'fast');
-    const slow = await join(harness, 'slow');
+    const fast = await joinAs(harness, 'fast');
+    const slow = await joinAs(harness, 'slow');
     await waitUntil(() => harness!.server.pool.size === 2);
     const run = harness.server.run();
     await fast.answerFit((w) => w.map(() => 5));
