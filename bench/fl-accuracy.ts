@@ -13,6 +13,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runSimulation, type SimulationConfig, type SimulationResult } from '../src/fl/simulation/index.js';
+import { commandLine } from '../src/web/report.js';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const projectRoot = join(benchDir, '..');
@@ -57,26 +58,10 @@ const cases: Case[] = [
   },
 ];
 
-function command(config: SimulationConfig): string {
-  const c = config;
-  return [
-    'cohort simulate',
-    `--data ${c.data}`,
-    `--model ${c.model}`,
-    `--clients ${c.clients}`,
-    `--rounds ${c.rounds}`,
-    `--partition ${c.partition}`,
-    `--strategy ${c.strategy}`,
-    `--local-epochs ${c.localEpochs}`,
-    `--batch-size ${c.batchSize}`,
-    `--optimizer ${c.optimizer}`,
-    `--lr ${c.learningRate}`,
-    ...(c.optimizer === 'sgd' ? [`--momentum ${c.momentum}`] : []),
-    `--fraction ${c.fraction}`,
-    `--seed ${c.seed}`,
-    `--workers ${c.workers}`,
-    ...(c.centralized ? [] : ['--no-centralized']),
-  ].join(' ');
+/** The command that reproduces a benchmark run: the report's command line plus the bench's execution flags. */
+function command(result: SimulationResult): string {
+  const c = result.config;
+  return [commandLine(result), `--workers ${c.workers}`, ...(c.centralized ? [] : ['--no-centralized'])].join(' ');
 }
 
 const only = process.argv.slice(2);
@@ -103,7 +88,7 @@ function summarize(entry: Case, result: SimulationResult): Record<string, unknow
   const gapMet = entry.maxGapPoints === undefined || (gapPoints !== undefined && gapPoints <= entry.maxGapPoints);
   return {
     name: entry.name,
-    command: command(result.config),
+    command: command(result),
     federatedAccuracy: federated,
     centralizedAccuracy: centralized ?? null,
     gapPoints: gapPoints ?? null,

@@ -157,6 +157,13 @@ export function commandLine(result: SimulationResult): string {
     `--fraction ${c.fraction}`,
     `--seed ${c.seed}`,
     ...privacyCommandFlags(c),
+    ...(c.aggregation === 'paillier'
+      ? [
+          '--aggregation paillier',
+          ...(c.paillier?.keyBits === undefined ? [] : [`--paillier-bits ${c.paillier.keyBits}`]),
+          ...(c.paillier?.updateRange === undefined ? [] : [`--paillier-update-range ${c.paillier.updateRange}`]),
+        ]
+      : []),
   ];
   return parts.join(' ');
 }
