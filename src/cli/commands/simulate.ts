@@ -7,12 +7,12 @@
  * private (docs/dp-federated.md): the result then carries the ε spent, per round and in total,
  * and a budget that runs out stops the run cleanly with the model so far.
  */
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { CohortError } from '../../errors.js';
 import { runSimulation, type SimulationConfig, type SimulationResult } from '../../fl/index.js';
 import { buildReportHtml } from '../../web/report.js';
 import { loadChartJsSource } from '../../web/report-assets.js';
-import { checkOutputPath, writeOutputFile } from '../output-file.js';
+import { addResultOutputOptions, checkResultOutputs, writeResultOutputs, type ResultOutputFlags } from '../output-file.js';
 import { openPrivacyLedger } from '../privacy-ledger.js';
 import { roundProgress } from '../progress.js';
 import { addPrivacyOptions, addTrainingOptions, privacyConfig, trainingConfig, type PrivacyFlags, type TrainingFlags } from '../simulate-options.js';
@@ -21,12 +21,10 @@ import { numberFlag, parseChoiceFlag } from '../parse-flags.js';
 
 export const DEFAULT_REPORT_FILE = 'cohort-report.html';
 
-interface SimulateFlags extends TrainingFlags, PrivacyFlags {
+interface SimulateFlags extends TrainingFlags, PrivacyFlags, ResultOutputFlags {
   aggregation: 'mean' | 'paillier';
   paillierBits: number;
   paillierUpdateRange: number;
-  json?: string;
-  report: string | false;
 }
 
 export function registerSimulateCommand(program: Command): void {
@@ -38,21 +36,17 @@ export function registerSimulateCommand(program: Command): void {
   command
     .option('--aggregation <kind>', 'mean, or paillier: clients send Paillier-encrypted updates and 2-of-3 key holders decrypt only their sum', (raw: string) => parseChoiceFlag('--aggregation', raw, ['mean', 'paillier'] as const), 'mean')
     .option('--paillier-bits <bits>', 'federation key size for --aggregation paillier', numberFlag('--paillier-bits', { integer: true, min: 256, max: 4096 }), 2048)
-    .option('--paillier-update-range <r>', 'with --aggregation paillier, update coordinates are clipped to ±r (clipped counts are reported)', numberFlag('--paillier-update-range', { greaterThan: 0 }), 1)
-    .option('--json <file>', 'write the run result as JSON')
-    .addOption(new Option('--report <file.html>', 'write the HTML report').default(DEFAULT_REPORT_FILE))
-    .option('--no-report', 'do not write the HTML report')
+    .option('--paillier-update-range <r>', 'with --aggregation paillier, update coordinates are clipped to ±r (clipped counts are reported)', numberFlag('--paillier-update-range', { greaterThan: 0 }), 1);
+  addResultOutputOptions(command, 'write the run result as JSON', DEFAULT_REPORT_FILE);
+  command
     .action(async (flags: SimulateFlags) => {
       await simulate(flags);
     });
 }
 
 async function simulate(flags: SimulateFlags): Promise<void> {
-  const reportFile = flags.report === false ? undefined : flags.report;
-  // Fail on an unwritable output before spending the run on it.
-  if (flags.json !== undefined) checkOutputPath('--json', flags.json);
-  if (reportFile !== undefined) checkOutputPath('--report', reportFile);
-  const chartJs = reportFile === undefined ? '' : loadChartJsSource();
+  const outputs = checkResultOutputs(flags); // fail on an unwritable output before spending the run on it
+  const chartJs = outputs.report === undefined ? '' : loadChartJsSource();
 
   const dp = privacyConfig(flags);
   const config: SimulationConfig = {
@@ -83,17 +77,6 @@ async function simulate(flags: SimulateFlags): Promise<void> {
     ledger.close();
   }
 
-  // Both outputs are built before either is written, so an error leaves neither half-done.
-  const json = flags.json === undefined ? undefined : `${JSON.stringify(result, null, 2)}\n`;
-  const html = reportFile === undefined ? undefined : buildReportHtml(result, { chartJs });
-  const written: string[] = [];
-  if (json !== undefined && flags.json !== undefined) {
-    writeOutputFile('--json', flags.json, json);
-    written.push(`result: ${flags.json}`);
-  }
-  if (html !== undefined && reportFile !== undefined) {
-    writeOutputFile('--report', reportFile, html);
-    written.push(`report: ${reportFile}`);
-  }
+  const written = writeResultOutputs(outputs, result, () => buildReportHtml(result, { chartJs }));
   process.stdout.write(formatSimulationSummary(result, written));
 }

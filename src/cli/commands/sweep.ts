@@ -5,22 +5,20 @@
  * ε on a log axis, next to the non-private federated run and the centralised baseline — as an
  * HTML report (default cohort-sweep.html) and, with --json, the data.
  */
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { CohortError } from '../../errors.js';
 import { runSweep, type SweepResult } from '../../fl/index.js';
 import { buildSweepReportHtml } from '../../web/report-sweep.js';
 import { loadChartJsSource } from '../../web/report-assets.js';
-import { checkOutputPath, writeOutputFile } from '../output-file.js';
+import { addResultOutputOptions, checkResultOutputs, writeResultOutputs, type ResultOutputFlags } from '../output-file.js';
 import { roundProgress, type RoundProgress } from '../progress.js';
 import { addPrivacyOptions, addTrainingOptions, privacyConfig, trainingConfig, type PrivacyFlags, type TrainingFlags } from '../simulate-options.js';
 import { alignTable } from '../simulate-summary.js';
 
 export const DEFAULT_SWEEP_REPORT_FILE = 'cohort-sweep.html';
 
-interface SweepFlags extends TrainingFlags, PrivacyFlags {
+interface SweepFlags extends TrainingFlags, PrivacyFlags, ResultOutputFlags {
   epsilons: number[];
-  json?: string;
-  report: string | false;
 }
 
 /** "0.5,1,2,inf" → [0.5, 1, 2, Infinity]; each ε > 0, "inf" for the non-private run. */
@@ -47,24 +45,19 @@ export function registerSweepCommand(program: Command): void {
   command.requiredOption('--epsilons <list>', 'privacy budgets, comma-separated; inf = non-private (e.g. 0.5,1,2,4,8,inf)', parseEpsilonList);
   addTrainingOptions(command);
   addPrivacyOptions(command, { budget: false, ledger: false });
-  command
-    .option('--json <file>', 'write the sweep result (every point and every run) as JSON')
-    .addOption(new Option('--report <file.html>', 'write the HTML report').default(DEFAULT_SWEEP_REPORT_FILE))
-    .option('--no-report', 'do not write the HTML report')
-    .action(async (flags: SweepFlags) => {
-      await sweep(flags);
-    });
+  addResultOutputOptions(command, 'write the sweep result (every point and every run) as JSON', DEFAULT_SWEEP_REPORT_FILE);
+  command.action(async (flags: SweepFlags) => {
+    await sweep(flags);
+  });
 }
 
 async function sweep(flags: SweepFlags): Promise<void> {
-  const reportFile = flags.report === false ? undefined : flags.report;
-  if (flags.json !== undefined) checkOutputPath('--json', flags.json);
-  if (reportFile !== undefined) checkOutputPath('--report', reportFile);
+  const outputs = checkResultOutputs(flags); // fail on an unwritable output before spending the run on it
   if (flags.dp === undefined) throw new CohortError('INVALID_ARGUMENT', '--dp must be given: sample or user (the privacy level to sweep)', { subject: '--dp' });
   // The budget comes from --epsilons; any finite one stands in while the other flags are checked.
   const dp = privacyConfig(flags, { targetEpsilon: 1 });
   if (dp === undefined) throw new CohortError('INTERNAL', 'no DP settings');
-  const chartJs = reportFile === undefined ? '' : loadChartJsSource();
+  const chartJs = outputs.report === undefined ? '' : loadChartJsSource();
   const config = { ...trainingConfig(flags), dp };
 
   const controller = new AbortController();
@@ -90,17 +83,7 @@ async function sweep(flags: SweepFlags): Promise<void> {
     process.off('SIGINT', interrupt);
   }
 
-  const json = flags.json === undefined ? undefined : `${JSON.stringify(result, null, 2)}\n`;
-  const html = reportFile === undefined ? undefined : buildSweepReportHtml(result, { chartJs });
-  const written: string[] = [];
-  if (json !== undefined && flags.json !== undefined) {
-    writeOutputFile('--json', flags.json, json);
-    written.push(`result: ${flags.json}`);
-  }
-  if (html !== undefined && reportFile !== undefined) {
-    writeOutputFile('--report', reportFile, html);
-    written.push(`report: ${reportFile}`);
-  }
+  const written = writeResultOutputs(outputs, result, () => buildSweepReportHtml(result, { chartJs }));
   process.stdout.write(formatSweepSummary(result, written));
 }
 
