@@ -26,24 +26,16 @@ import {
   type ObfuscatorSource,
 } from '../src/crypto/paillier/index.js';
 import { secureRandom } from '../src/crypto/random.js';
+import { operationsPerSecond } from '../src/cli/commands/he.js';
 
 const BITS = 2048;
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 3);
 const PARAMETERS = Number(process.env['BENCH_PARAMETERS'] ?? 1_000_000);
-
-/** Operations per second of `operation`, run for about `seconds` after one warm-up call. */
-function rate(operation: () => unknown, seconds = SECONDS): number {
-  operation();
-  let count = 0;
-  const start = performance.now();
-  let elapsed = 0;
-  do {
-    operation();
-    count++;
-    elapsed = (performance.now() - start) / 1000;
-  } while (elapsed < seconds);
-  return count / elapsed;
+if (!Number.isInteger(PARAMETERS) || PARAMETERS < 1) {
+  throw new Error(`BENCH_PARAMETERS must be a positive integer (got ${JSON.stringify(process.env['BENCH_PARAMETERS'])})`);
 }
+
+const rate = (operation: () => unknown, seconds = SECONDS): number => operationsPerSecond(operation, seconds);
 
 function timed<T>(operation: () => T): { value: T; seconds: number } {
   const start = performance.now();

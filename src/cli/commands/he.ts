@@ -117,8 +117,8 @@ interface BenchRow {
   readonly perSecond: number;
 }
 
-/** Runs `operation` repeatedly for about `seconds` and returns its rate. */
-function rate(operation: () => void, seconds: number): number {
+/** Runs `operation` repeatedly for about `seconds` (after one warm-up call) and returns its rate per second. */
+export function operationsPerSecond(operation: () => unknown, seconds: number): number {
   operation(); // warm-up
   let count = 0;
   const start = performance.now();
@@ -154,11 +154,11 @@ function bench(bits: number, json: boolean): void {
   pool.fill();
   const ciphertext = publicKey.rawEncrypt(m);
   const rows: BenchRow[] = [
-    { operation: 'encrypt (standard, public key)', perSecond: rate(encryptWith(new StandardObfuscator(publicKey.n)), 0.5) },
-    { operation: 'encrypt (key holder, CRT)', perSecond: rate(encryptWith(privateKey.crtObfuscator()), 0.5) },
-    { operation: 'encrypt (fast mode, 256-bit exponent)', perSecond: rate(encryptWith(fast), 0.5) },
+    { operation: 'encrypt (standard, public key)', perSecond: operationsPerSecond(encryptWith(new StandardObfuscator(publicKey.n)), 0.5) },
+    { operation: 'encrypt (key holder, CRT)', perSecond: operationsPerSecond(encryptWith(privateKey.crtObfuscator()), 0.5) },
+    { operation: 'encrypt (fast mode, 256-bit exponent)', perSecond: operationsPerSecond(encryptWith(fast), 0.5) },
     { operation: 'encrypt (from a filled pool, online part)', perSecond: spendPool(pool, publicKey, m) },
-    { operation: 'decrypt (CRT)', perSecond: rate(() => void privateKey.rawDecrypt(ciphertext), 0.5) },
+    { operation: 'decrypt (CRT)', perSecond: operationsPerSecond(() => void privateKey.rawDecrypt(ciphertext), 0.5) },
   ];
   if (json) {
     process.stdout.write(`${JSON.stringify({ bits, keygenSeconds, rows }, null, 2)}\n`);
