@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file cohort.proto.
  */
 export const file_cohort: GenFile = /*@__PURE__*/
-  fileDesc("Cgxjb2hvcnQucHJvdG8SCWNvaG9ydC52MSJGCgZUZW5zb3ISDQoFc2hhcGUYASADKA0SHwoFZHR5cGUYAiABKA4yEC5jb2hvcnQudjEuRFR5cGUSDAoEZGF0YRgDIAEoDCJHCgtDb25maWdWYWx1ZRIQCgZudW1iZXIYASABKAFIABIOCgR0ZXh0GAIgASgJSAASDgoEZmxhZxgDIAEoCEgAQgYKBGtpbmQiQgoJT3B0aW1pemVyEgwKBGtpbmQYASABKAkSFQoNbGVhcm5pbmdfcmF0ZRgCIAEoARIQCghtb21lbnR1bRgDIAEoASIhCglDaGFsbGVuZ2USFAoMc2VydmVyX25vbmNlGAEgASgMIm0KBUhlbGxvEhMKC2NsaWVudF9uYW1lGAEgASgJEhQKDGNsaWVudF9ub25jZRgCIAEoDBINCgVwcm9vZhgDIAEoDBIUCgxudW1fZXhhbXBsZXMYBCABKAQSFAoMbnVtX2ZlYXR1cmVzGAUgASgNIm8KB1dlbGNvbWUSDgoGcnVuX2lkGAEgASgJEhIKCm1vZGVsX3NwZWMYAiABKAkSFAoMbnVtX2ZlYXR1cmVzGAMgASgNEhMKC2NsYXNzX25hbWVzGAQgAygJEhUKDWV4YW1wbGVfc2hhcGUYBSADKA0iigIKC1JvdW5kQ29uZmlnEg0KBXJvdW5kGAEgASgNEhQKDGxvY2FsX2Vwb2NocxgCIAEoDRISCgpiYXRjaF9zaXplGAMgASgNEicKCW9wdGltaXplchgEIAEoCzIULmNvaG9ydC52MS5PcHRpbWl6ZXISDAoEc2VlZBgFIAEoDRITCgtwcm94aW1hbF9tdRgGIAEoARIwCgVleHRyYRgHIAMoCzIhLmNvaG9ydC52MS5Sb3VuZENvbmZpZy5FeHRyYUVudHJ5GkQKCkV4dHJhRW50cnkSCwoDa2V5GAEgASgJEiUKBXZhbHVlGAIgASgLMhYuY29ob3J0LnYxLkNvbmZpZ1ZhbHVlOgI4ASJsCgpGaXRSZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKAQSIgoHd2VpZ2h0cxgCIAEoCzIRLmNvaG9ydC52MS5UZW5zb3ISJgoGY29uZmlnGAMgASgLMhYuY29ob3J0LnYxLlJvdW5kQ29uZmlnIrsBCghGaXRSZXBseRISCgpyZXF1ZXN0X2lkGAEgASgEEiIKB3dlaWdodHMYAiABKAsyES5jb2hvcnQudjEuVGVuc29yEhQKDG51bV9leGFtcGxlcxgDIAEoBBIxCgdtZXRyaWNzGAQgAygLMiAuY29ob3J0LnYxLkZpdFJlcGx5Lk1ldHJpY3NFbnRyeRouCgxNZXRyaWNzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgBOgI4ASLUAQoPRXZhbHVhdGVSZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKAQSIgoHd2VpZ2h0cxgCIAEoCzIRLmNvaG9ydC52MS5UZW5zb3ISDQoFcm91bmQYAyABKA0SNAoFZXh0cmEYBCADKAsyJS5jb2hvcnQudjEuRXZhbHVhdGVSZXF1ZXN0LkV4dHJhRW50cnkaRAoKRXh0cmFFbnRyeRILCgNrZXkYASABKAkSJQoFdmFsdWUYAiABKAsyFi5jb2hvcnQudjEuQ29uZmlnVmFsdWU6AjgBIsEBCg1FdmFsdWF0ZVJlcGx5EhIKCnJlcXVlc3RfaWQYASABKAQSFAoMbnVtX2V4YW1wbGVzGAIgASgEEhAKCGFjY3VyYWN5GAMgASgBEgwKBGxvc3MYBCABKAESNgoHbWV0cmljcxgFIAMoCzIlLmNvaG9ydC52MS5FdmFsdWF0ZVJlcGx5Lk1ldHJpY3NFbnRyeRouCgxNZXRyaWNzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgBOgI4ASIfCglIZWFydGJlYXQSEgoKc2VudF9hdF9tcxgBIAEoBCI6CgVFcnJvchIMCgRjb2RlGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSEgoKcmVxdWVzdF9pZBgDIAEoBCKzAwoIRW52ZWxvcGUSGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRIpCgljaGFsbGVuZ2UYCiABKAsyFC5jb2hvcnQudjEuQ2hhbGxlbmdlSAASIQoFaGVsbG8YCyABKAsyEC5jb2hvcnQudjEuSGVsbG9IABIlCgd3ZWxjb21lGAwgASgLMhIuY29ob3J0LnYxLldlbGNvbWVIABIsCgtmaXRfcmVxdWVzdBgNIAEoCzIVLmNvaG9ydC52MS5GaXRSZXF1ZXN0SAASKAoJZml0X3JlcGx5GA4gASgLMhMuY29ob3J0LnYxLkZpdFJlcGx5SAASNgoQZXZhbHVhdGVfcmVxdWVzdBgPIAEoCzIaLmNvaG9ydC52MS5FdmFsdWF0ZVJlcXVlc3RIABIyCg5ldmFsdWF0ZV9yZXBseRgQIAEoCzIYLmNvaG9ydC52MS5FdmFsdWF0ZVJlcGx5SAASKQoJaGVhcnRiZWF0GBEgASgLMhQuY29ob3J0LnYxLkhlYXJ0YmVhdEgAEiEKBWVycm9yGBIgASgLMhAuY29ob3J0LnYxLkVycm9ySABCBgoEYm9keSoxCgVEVHlwZRIVChFEVFlQRV9VTlNQRUNJRklFRBAAEhEKDURUWVBFX0ZMT0FUMzIQAWIGcHJvdG8z");
+  fileDesc("Cgxjb2hvcnQucHJvdG8SCWNvaG9ydC52MSJGCgZUZW5zb3ISDQoFc2hhcGUYASADKA0SHwoFZHR5cGUYAiABKA4yEC5jb2hvcnQudjEuRFR5cGUSDAoEZGF0YRgDIAEoDCJHCgtDb25maWdWYWx1ZRIQCgZudW1iZXIYASABKAFIABIOCgR0ZXh0GAIgASgJSAASDgoEZmxhZxgDIAEoCEgAQgYKBGtpbmQiQgoJT3B0aW1pemVyEgwKBGtpbmQYASABKAkSFQoNbGVhcm5pbmdfcmF0ZRgCIAEoARIQCghtb21lbnR1bRgDIAEoASIhCglDaGFsbGVuZ2USFAoMc2VydmVyX25vbmNlGAEgASgMIm0KBUhlbGxvEhMKC2NsaWVudF9uYW1lGAEgASgJEhQKDGNsaWVudF9ub25jZRgCIAEoDBINCgVwcm9vZhgDIAEoDBIUCgxudW1fZXhhbXBsZXMYBCABKAQSFAoMbnVtX2ZlYXR1cmVzGAUgASgNIqYBCgdXZWxjb21lEg4KBnJ1bl9pZBgBIAEoCRISCgptb2RlbF9zcGVjGAIgASgJEhQKDG51bV9mZWF0dXJlcxgDIAEoDRITCgtjbGFzc19uYW1lcxgEIAMoCRIVCg1leGFtcGxlX3NoYXBlGAUgAygNEjUKEnNlY3VyZV9hZ2dyZWdhdGlvbhgGIAEoCzIZLmNvaG9ydC52MS5TZWNBZ2dTZXR0aW5ncyLqAQoOU2VjQWdnU2V0dGluZ3MSDwoHZW5jb2RlchgBIAEoCRIUCgx1cGRhdGVfcmFuZ2UYAiABKAESEwoLbWF4X2NsaWVudHMYAyABKA0SEgoKd2VpZ2h0X2NhcBgEIAEoARI9CgpwYXJhbWV0ZXJzGAUgAygLMikuY29ob3J0LnYxLlNlY0FnZ1NldHRpbmdzLlBhcmFtZXRlcnNFbnRyeRpJCg9QYXJhbWV0ZXJzRW50cnkSCwoDa2V5GAEgASgJEiUKBXZhbHVlGAIgASgLMhYuY29ob3J0LnYxLkNvbmZpZ1ZhbHVlOgI4ASKKAgoLUm91bmRDb25maWcSDQoFcm91bmQYASABKA0SFAoMbG9jYWxfZXBvY2hzGAIgASgNEhIKCmJhdGNoX3NpemUYAyABKA0SJwoJb3B0aW1pemVyGAQgASgLMhQuY29ob3J0LnYxLk9wdGltaXplchIMCgRzZWVkGAUgASgNEhMKC3Byb3hpbWFsX211GAYgASgBEjAKBWV4dHJhGAcgAygLMiEuY29ob3J0LnYxLlJvdW5kQ29uZmlnLkV4dHJhRW50cnkaRAoKRXh0cmFFbnRyeRILCgNrZXkYASABKAkSJQoFdmFsdWUYAiABKAsyFi5jb2hvcnQudjEuQ29uZmlnVmFsdWU6AjgBImwKCkZpdFJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoBBIiCgd3ZWlnaHRzGAIgASgLMhEuY29ob3J0LnYxLlRlbnNvchImCgZjb25maWcYAyABKAsyFi5jb2hvcnQudjEuUm91bmRDb25maWciuwEKCEZpdFJlcGx5EhIKCnJlcXVlc3RfaWQYASABKAQSIgoHd2VpZ2h0cxgCIAEoCzIRLmNvaG9ydC52MS5UZW5zb3ISFAoMbnVtX2V4YW1wbGVzGAMgASgEEjEKB21ldHJpY3MYBCADKAsyIC5jb2hvcnQudjEuRml0UmVwbHkuTWV0cmljc0VudHJ5Gi4KDE1ldHJpY3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAE6AjgBItQBCg9FdmFsdWF0ZVJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoBBIiCgd3ZWlnaHRzGAIgASgLMhEuY29ob3J0LnYxLlRlbnNvchINCgVyb3VuZBgDIAEoDRI0CgVleHRyYRgEIAMoCzIlLmNvaG9ydC52MS5FdmFsdWF0ZVJlcXVlc3QuRXh0cmFFbnRyeRpECgpFeHRyYUVudHJ5EgsKA2tleRgBIAEoCRIlCgV2YWx1ZRgCIAEoCzIWLmNvaG9ydC52MS5Db25maWdWYWx1ZToCOAEiwQEKDUV2YWx1YXRlUmVwbHkSEgoKcmVxdWVzdF9pZBgBIAEoBBIUCgxudW1fZXhhbXBsZXMYAiABKAQSEAoIYWNjdXJhY3kYAyABKAESDAoEbG9zcxgEIAEoARI2CgdtZXRyaWNzGAUgAygLMiUuY29ob3J0LnYxLkV2YWx1YXRlUmVwbHkuTWV0cmljc0VudHJ5Gi4KDE1ldHJpY3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAE6AjgBIkMKDVNlY0FnZ1JlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoBBINCgVyb3VuZBgCIAEoDRIPCgdwYXlsb2FkGAMgASgMIjIKC1NlY0FnZ1JlcGx5EhIKCnJlcXVlc3RfaWQYASABKAQSDwoHcGF5bG9hZBgCIAEoDCIfCglIZWFydGJlYXQSEgoKc2VudF9hdF9tcxgBIAEoBCI6CgVFcnJvchIMCgRjb2RlGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSEgoKcmVxdWVzdF9pZBgDIAEoBCKXBAoIRW52ZWxvcGUSGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRIpCgljaGFsbGVuZ2UYCiABKAsyFC5jb2hvcnQudjEuQ2hhbGxlbmdlSAASIQoFaGVsbG8YCyABKAsyEC5jb2hvcnQudjEuSGVsbG9IABIlCgd3ZWxjb21lGAwgASgLMhIuY29ob3J0LnYxLldlbGNvbWVIABIsCgtmaXRfcmVxdWVzdBgNIAEoCzIVLmNvaG9ydC52MS5GaXRSZXF1ZXN0SAASKAoJZml0X3JlcGx5GA4gASgLMhMuY29ob3J0LnYxLkZpdFJlcGx5SAASNgoQZXZhbHVhdGVfcmVxdWVzdBgPIAEoCzIaLmNvaG9ydC52MS5FdmFsdWF0ZVJlcXVlc3RIABIyCg5ldmFsdWF0ZV9yZXBseRgQIAEoCzIYLmNvaG9ydC52MS5FdmFsdWF0ZVJlcGx5SAASKQoJaGVhcnRiZWF0GBEgASgLMhQuY29ob3J0LnYxLkhlYXJ0YmVhdEgAEiEKBWVycm9yGBIgASgLMhAuY29ob3J0LnYxLkVycm9ySAASMgoOc2VjYWdnX3JlcXVlc3QYEyABKAsyGC5jb2hvcnQudjEuU2VjQWdnUmVxdWVzdEgAEi4KDHNlY2FnZ19yZXBseRgUIAEoCzIWLmNvaG9ydC52MS5TZWNBZ2dSZXBseUgAQgYKBGJvZHkqMQoFRFR5cGUSFQoRRFRZUEVfVU5TUEVDSUZJRUQQABIRCg1EVFlQRV9GTE9BVDMyEAFiBnByb3RvMw");
 
 /**
  * A dense tensor: product(shape) elements of `dtype`, little-endian, row-major.
@@ -197,6 +197,14 @@ export type Welcome = Message<"cohort.v1.Welcome"> & {
    * @generated from field: repeated uint32 example_shape = 5;
    */
   exampleShape: number[];
+
+  /**
+   * Fields 6-9: secure aggregation (docs/secure-aggregation.md). Set = the server aggregates with
+   * SecAgg+: the client must mask its update and never send its weights in a FitReply.
+   *
+   * @generated from field: cohort.v1.SecAggSettings secure_aggregation = 6;
+   */
+  secureAggregation?: SecAggSettings | undefined;
 };
 
 /**
@@ -205,6 +213,55 @@ export type Welcome = Message<"cohort.v1.Welcome"> & {
  */
 export const WelcomeSchema: GenMessage<Welcome> = /*@__PURE__*/
   messageDesc(file_cohort, 5);
+
+/**
+ * What a client needs to encode its update for SecAgg+ (the server's SecureAggregation settings).
+ *
+ * @generated from message cohort.v1.SecAggSettings
+ */
+export type SecAggSettings = Message<"cohort.v1.SecAggSettings"> & {
+  /**
+   * Encoder name (e.g. "weighted-fixed-point"); a client refuses one it does not know.
+   *
+   * @generated from field: string encoder = 1;
+   */
+  encoder: string;
+
+  /**
+   * Each coordinate of an update is clipped to [-update_range, update_range] before quantisation.
+   *
+   * @generated from field: double update_range = 2;
+   */
+  updateRange: number;
+
+  /**
+   * Largest number of inputs summed in one round (headroom bits of the fixed-point plan).
+   *
+   * @generated from field: uint32 max_clients = 3;
+   */
+  maxClients: number;
+
+  /**
+   * Largest example weight a client may claim when updates are weighted (0 = the encoder default).
+   *
+   * @generated from field: double weight_cap = 4;
+   */
+  weightCap: number;
+
+  /**
+   * Settings of other encoders (e.g. distributed DP), passed to the encoder untouched.
+   *
+   * @generated from field: map<string, cohort.v1.ConfigValue> parameters = 5;
+   */
+  parameters: { [key: string]: ConfigValue };
+};
+
+/**
+ * Describes the message cohort.v1.SecAggSettings.
+ * Use `create(SecAggSettingsSchema)` to create a new message.
+ */
+export const SecAggSettingsSchema: GenMessage<SecAggSettings> = /*@__PURE__*/
+  messageDesc(file_cohort, 6);
 
 /**
  * @generated from message cohort.v1.RoundConfig
@@ -251,7 +308,7 @@ export type RoundConfig = Message<"cohort.v1.RoundConfig"> & {
  * Use `create(RoundConfigSchema)` to create a new message.
  */
 export const RoundConfigSchema: GenMessage<RoundConfig> = /*@__PURE__*/
-  messageDesc(file_cohort, 6);
+  messageDesc(file_cohort, 7);
 
 /**
  * @generated from message cohort.v1.FitRequest
@@ -278,7 +335,7 @@ export type FitRequest = Message<"cohort.v1.FitRequest"> & {
  * Use `create(FitRequestSchema)` to create a new message.
  */
 export const FitRequestSchema: GenMessage<FitRequest> = /*@__PURE__*/
-  messageDesc(file_cohort, 7);
+  messageDesc(file_cohort, 8);
 
 /**
  * @generated from message cohort.v1.FitReply
@@ -310,7 +367,7 @@ export type FitReply = Message<"cohort.v1.FitReply"> & {
  * Use `create(FitReplySchema)` to create a new message.
  */
 export const FitReplySchema: GenMessage<FitReply> = /*@__PURE__*/
-  messageDesc(file_cohort, 8);
+  messageDesc(file_cohort, 9);
 
 /**
  * @generated from message cohort.v1.EvaluateRequest
@@ -342,7 +399,7 @@ export type EvaluateRequest = Message<"cohort.v1.EvaluateRequest"> & {
  * Use `create(EvaluateRequestSchema)` to create a new message.
  */
 export const EvaluateRequestSchema: GenMessage<EvaluateRequest> = /*@__PURE__*/
-  messageDesc(file_cohort, 9);
+  messageDesc(file_cohort, 10);
 
 /**
  * @generated from message cohort.v1.EvaluateReply
@@ -379,7 +436,60 @@ export type EvaluateReply = Message<"cohort.v1.EvaluateReply"> & {
  * Use `create(EvaluateReplySchema)` to create a new message.
  */
 export const EvaluateReplySchema: GenMessage<EvaluateReply> = /*@__PURE__*/
-  messageDesc(file_cohort, 10);
+  messageDesc(file_cohort, 11);
+
+/**
+ * Server -> client: one SecAgg+ stage request (src/secagg encodeServerMessage bytes) of `round`.
+ *
+ * @generated from message cohort.v1.SecAggRequest
+ */
+export type SecAggRequest = Message<"cohort.v1.SecAggRequest"> & {
+  /**
+   * @generated from field: uint64 request_id = 1;
+   */
+  requestId: bigint;
+
+  /**
+   * @generated from field: uint32 round = 2;
+   */
+  round: number;
+
+  /**
+   * @generated from field: bytes payload = 3;
+   */
+  payload: Uint8Array;
+};
+
+/**
+ * Describes the message cohort.v1.SecAggRequest.
+ * Use `create(SecAggRequestSchema)` to create a new message.
+ */
+export const SecAggRequestSchema: GenMessage<SecAggRequest> = /*@__PURE__*/
+  messageDesc(file_cohort, 12);
+
+/**
+ * Client -> server: the answer to one SecAggRequest (src/secagg encodeClientMessage bytes).
+ *
+ * @generated from message cohort.v1.SecAggReply
+ */
+export type SecAggReply = Message<"cohort.v1.SecAggReply"> & {
+  /**
+   * @generated from field: uint64 request_id = 1;
+   */
+  requestId: bigint;
+
+  /**
+   * @generated from field: bytes payload = 2;
+   */
+  payload: Uint8Array;
+};
+
+/**
+ * Describes the message cohort.v1.SecAggReply.
+ * Use `create(SecAggReplySchema)` to create a new message.
+ */
+export const SecAggReplySchema: GenMessage<SecAggReply> = /*@__PURE__*/
+  messageDesc(file_cohort, 13);
 
 /**
  * @generated from message cohort.v1.Heartbeat
@@ -396,7 +506,7 @@ export type Heartbeat = Message<"cohort.v1.Heartbeat"> & {
  * Use `create(HeartbeatSchema)` to create a new message.
  */
 export const HeartbeatSchema: GenMessage<Heartbeat> = /*@__PURE__*/
-  messageDesc(file_cohort, 11);
+  messageDesc(file_cohort, 14);
 
 /**
  * @generated from message cohort.v1.Error
@@ -423,7 +533,7 @@ export type Error = Message<"cohort.v1.Error"> & {
  * Use `create(ErrorSchema)` to create a new message.
  */
 export const ErrorSchema: GenMessage<Error> = /*@__PURE__*/
-  messageDesc(file_cohort, 12);
+  messageDesc(file_cohort, 15);
 
 /**
  * @generated from message cohort.v1.Envelope
@@ -491,6 +601,18 @@ export type Envelope = Message<"cohort.v1.Envelope"> & {
      */
     value: Error;
     case: "error";
+  } | {
+    /**
+     * @generated from field: cohort.v1.SecAggRequest secagg_request = 19;
+     */
+    value: SecAggRequest;
+    case: "secaggRequest";
+  } | {
+    /**
+     * @generated from field: cohort.v1.SecAggReply secagg_reply = 20;
+     */
+    value: SecAggReply;
+    case: "secaggReply";
   } | { case: undefined; value?: undefined };
 };
 
@@ -499,7 +621,7 @@ export type Envelope = Message<"cohort.v1.Envelope"> & {
  * Use `create(EnvelopeSchema)` to create a new message.
  */
 export const EnvelopeSchema: GenMessage<Envelope> = /*@__PURE__*/
-  messageDesc(file_cohort, 13);
+  messageDesc(file_cohort, 16);
 
 /**
  * @generated from enum cohort.v1.DType
