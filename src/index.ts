@@ -1,6 +1,12 @@
 // Public library entry point: re-exports each layer's public API.
 export * from './errors.js';
 export * from './crypto/random.js';
+export { type X25519KeyPair, X25519_KEY_BYTES, generateX25519KeyPair, x25519SharedSecret, exportX25519PrivateKey, importX25519PrivateKey, x25519PublicKeyOf } from './crypto/x25519.js';
+export { hkdfSha256, HKDF_SHA256_MAX_LENGTH } from './crypto/hkdf.js';
+export { aesGcmSeal, aesGcmOpen, AES_GCM_NONCE_BYTES, AES_GCM_TAG_BYTES } from './crypto/aes-gcm.js';
+export { expandSeed, addSeedMask, PRG_KEY_BYTES } from './crypto/prg.js';
+export { type ShamirShare, SHAMIR_PRIME, SHAMIR_MAX_X, SHAMIR_SHARE_BYTES, shamirSplit, shamirCombine, shamirSplitBytes, shamirCombineBytes, encodeShamirShare, decodeShamirShare } from './crypto/shamir.js';
+export { additiveSharesUint32, combineAdditiveUint32, additiveSharesModP, combineAdditiveModP } from './crypto/additive-sharing.js';
 export * from './data/index.js';
 export { type BudgetLedger, type PrivacyBudget, type SpendRequest, type LedgerEntry, type SpendGrant, type SpendRefusal, type SpendOutcome, budgetExceededError } from './dp/budget-ledger.js';
 export { InMemoryBudgetLedger, type InMemoryBudgetLedgerOptions } from './dp/budget-ledger-memory.js';
