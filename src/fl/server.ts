@@ -87,8 +87,10 @@ export async function runFederation(options: RunFederationOptions): Promise<Fede
     const { byId, infos } = indexClients(await manager.available(round));
     const context = { round, globalWeights: weights, clients: infos, rng };
     const instructions = await strategy.configureFit(context);
-    if (instructions.length === 0) {
-      throw new CohortError('INVALID_ARGUMENT', `round ${round}: strategy ${strategy.name} chose no clients`, { subject: 'strategy' });
+    if (instructions.length === 0 && strategy.allowsEmptyRounds !== true) {
+      throw new CohortError('INVALID_ARGUMENT', `round ${round}: strategy ${strategy.name} chose no clients (only a strategy that allows empty rounds, such as DP-FedAvg with Poisson sampling, may)`, {
+        subject: 'strategy',
+      });
     }
     const chosen = instructions.map((instruction) => lookUp(byId, instruction.clientId, round));
     const settled = await Promise.allSettled(instructions.map((instruction, i) => (chosen[i] as FederatedClient).fit(instruction.weights, instruction.config)));

@@ -67,6 +67,13 @@ export interface AggregateEvaluateContext {
 export interface Strategy {
   /** A short human name ("FedAvg", "FedProx(mu=0.01)"), written into run results. */
   readonly name: string;
+  /**
+   * True when choosing no client is a valid round for this strategy: with Poisson client sampling
+   * (DP-FedAvg) the sample is empty with probability (1 − q)^K, and the round must still release
+   * its output (noise only; McMahan et al. 2018, Algorithm 1). The round loop then trains nobody and
+   * calls `aggregateFit` with no results. Absent or false: an empty choice is a bug and is refused.
+   */
+  readonly allowsEmptyRounds?: boolean;
   /** May replace the initial global weights (Flower's initialize_parameters). */
   initialize?(initialWeights: Float32Array): Float32Array | Promise<Float32Array>;
   /** Chooses the clients of this round and what each is told. */

@@ -173,6 +173,41 @@ describe('runFederation with FedAvg', () => {
     await expect(runFederation({ ...base, strategy: rogue })).rejects.toThrow(CohortError);
     await expect(runFederation({ ...base, strategy: rogue })).rejects.toThrow(/unknown client "nobody"/);
   });
+
+  it('refuses an empty round from a strategy that does not allow one, naming the strategy', async () => {
+    const nobody: Strategy = { name: 'Nobody', configureFit: () => [], aggregateFit: ({ globalWeights }) => ({ weights: globalWeights, metrics: {} }) };
+    await expect(runFederation({ strategy: nobody, clients: makeClients(), rounds: 1, initialWeights: Float32Array.of(0, 0) })).rejects.toThrow(
+      /^round 1: strategy Nobody chose no clients \(only a strategy that allows empty rounds/,
+    );
+  });
+
+  it('runs an empty round of a strategy that allows one: nobody trains, aggregateFit still runs with no results', async () => {
+    const calls: { round: number; results: number; failures: number }[] = [];
+    const clients = makeClients();
+    const fedavg = new FedAvg({ localEpochs: 1, batchSize: 1, optimizer });
+    // Trains everyone in odd rounds, nobody in even ones; each aggregation adds 1 to every weight.
+    const alternate: Strategy = {
+      name: 'Alternate',
+      allowsEmptyRounds: true,
+      configureFit: (context) => (context.round % 2 === 0 ? [] : fedavg.configureFit(context)),
+      aggregateFit: ({ round, globalWeights, results, failures }) => {
+        calls.push({ round, results: results.length, failures: failures.length });
+        return { weights: globalWeights.map((x) => x + 1), metrics: {} };
+      },
+    };
+    const result = await runFederation({ strategy: alternate, clients, rounds: 4, initialWeights: Float32Array.of(0, 0), rng: new SeededRandom(1) });
+    expect(calls).toEqual([
+      { round: 1, results: 4, failures: 0 },
+      { round: 2, results: 0, failures: 0 },
+      { round: 3, results: 4, failures: 0 },
+      { round: 4, results: 0, failures: 0 },
+    ]);
+    expect(clients.map((client) => client.calls.map((call) => call.round))).toEqual(clients.map(() => [1, 3]));
+    expect(result.rounds.map((round) => round.participants.length)).toEqual([4, 0, 4, 0]);
+    expect(result.rounds[1]).toMatchObject({ numExamples: 0, failures: [] });
+    expect(result.rounds[1]!.trainLoss).toBeNaN();
+    expect(Array.from(result.weights)).toEqual([4, 4]);
+  });
 });
 
 describe('FedProx in the round loop', () => {

@@ -99,6 +99,7 @@ function recordingStrategy(inner: Strategy): { strategy: Strategy; lastWeights: 
   let last: Float32Array | undefined;
   const strategy: Strategy = {
     name: inner.name,
+    ...(inner.allowsEmptyRounds === true ? { allowsEmptyRounds: true } : {}),
     configureFit: (context) => inner.configureFit(context),
     aggregateFit: async (context: AggregateFitContext): Promise<AggregateFitResult> => {
       const result = await inner.aggregateFit(context);

@@ -1,8 +1,6 @@
 /**
  * The client side of private federated training: what a client that holds a model and data does
  * with a fit request whose configuration carries DP settings (fit-config-keys.ts).
- *  - `dp.idle`: an empty Poisson round asked this client only to keep the round loop going; it
- *    returns the weights unchanged without touching its data (the server discards the reply).
  *  - `dp.clippingNorm` (user-level DP-FedAvg): train as usual, then clip the update
  *    w_local − w_global to that L2 norm before it leaves the client (McMahan et al. 2018,
  *    Algorithm 1, "Δ ← ClipFn(θ − θ_start, S)"), and report whether clipping was needed (the bit of
@@ -25,7 +23,6 @@ import type { FitConfig, FitResponse } from '../types.js';
 import { clipUpdate } from './clipping.js';
 import {
   DP_CLIPPING_NORM_KEY,
-  DP_IDLE_KEY,
   DP_UNCLIPPED_METRIC,
   LOCAL_DP_CLIPPING_NORM_KEY,
   LOCAL_DP_NOISE_MULTIPLIER_KEY,
@@ -36,9 +33,6 @@ import { checkLocalDpSettings, type LocalDpSettings } from './local-dp.js';
 
 export async function fitWithPrivacy(model: Model, data: Dataset, weights: Float32Array, config: FitConfig): Promise<FitResponse> {
   const extra = config.extra ?? {};
-  if (extra[DP_IDLE_KEY] === true) {
-    return { weights: weights.slice(), numExamples: 0, metrics: { trainLoss: 0, idle: 1 } };
-  }
   const local = localDpSettings(extra);
   if (local !== undefined) return fitWithDpSgd(model, data, weights, config, local);
   const clippingNorm = extra[DP_CLIPPING_NORM_KEY];

@@ -23,9 +23,9 @@
  * across rounds by RDP or PLD (accounting.ts). With adaptive clipping (Andrew et al. 2021) the
  * clipping norm moves each round and the noise multiplier is split (adaptive-clipping.ts).
  *
- * A sample can be empty (probability (1 − q)^K). The round loop needs at least one instruction, so
- * an empty round asks one client with the `dp.idle` flag set, discards its reply, and releases
- * noise only — exactly what the mechanism does with an empty sample.
+ * A sample can be empty (probability (1 − q)^K). The wrapper then chooses no client
+ * (`allowsEmptyRounds`: the round loop accepts that and still calls aggregateFit) and releases
+ * w + N(0, z²C²·I)/m — noise on the zero sum, exactly what the mechanism does with an empty sample.
  */
 import type { RandomSource } from '../../crypto/random.js';
 import { CohortError, check } from '../../errors.js';
@@ -42,7 +42,7 @@ import type {
 } from '../strategy.js';
 import { AdaptiveClipping, defaultCountNoiseStd, updateNoiseMultiplier } from './adaptive-clipping.js';
 import { checkClippingNorm, clipUpdate } from './clipping.js';
-import { DP_CLIPPING_NORM_KEY, DP_IDLE_KEY, DP_UNCLIPPED_METRIC } from './fit-config-keys.js';
+import { DP_CLIPPING_NORM_KEY, DP_UNCLIPPED_METRIC } from './fit-config-keys.js';
 import { addGaussianNoise } from './gaussian-noise.js';
 import { poissonSample } from './poisson-sampling.js';
 
@@ -96,7 +96,6 @@ export interface DpRoundRecord {
 interface PendingRound {
   readonly round: number;
   readonly sampledIds: ReadonlySet<string>;
-  readonly idle: boolean;
   readonly expectedClients: number;
   readonly clippingNorm: number;
 }
@@ -109,6 +108,8 @@ export class DpFedAvg implements Strategy {
   readonly inner: Strategy;
   readonly noiseMultiplier: number;
   readonly sampleRate: number;
+  /** Poisson sampling may choose nobody; such a round still releases (noise only). */
+  readonly allowsEmptyRounds = true;
   /** The noise multiplier applied to the update sum: z, or z_Δ > z with adaptive clipping. */
   private updateNoise: number | undefined;
   private readonly fixedClippingNorm: number;
@@ -208,14 +209,8 @@ export class DpFedAvg implements Strategy {
     const clippingNorm = this.clippingNorm;
     const sampled = poissonSample(context.clients, this.sampleRate, this.rng);
     if (sampled.length === 0) {
-      const first = context.clients[0] as (typeof context.clients)[number];
-      this.pending = { round: context.round, sampledIds: new Set(), idle: true, expectedClients, clippingNorm };
-      const idle: FitInstruction = {
-        clientId: first.id,
-        weights: context.globalWeights,
-        config: { round: context.round, localEpochs: 1, batchSize: 1, optimizer: { kind: 'sgd', learningRate: 1 }, seed: 0, extra: { [DP_IDLE_KEY]: true } },
-      };
-      return [idle];
+      this.pending = { round: context.round, sampledIds: new Set(), expectedClients, clippingNorm };
+      return [];
     }
     const instructions = await this.inner.configureFit({ ...context, clients: sampled });
     const sampledIds = new Set(sampled.map((client) => client.id));
@@ -233,7 +228,7 @@ export class DpFedAvg implements Strategy {
         { subject: 'inner' },
       );
     }
-    this.pending = { round: context.round, sampledIds, idle: false, expectedClients, clippingNorm };
+    this.pending = { round: context.round, sampledIds, expectedClients, clippingNorm };
     if (!this.clipOnClients) return instructions;
     return instructions.map((instruction) => ({
       ...instruction,
@@ -256,24 +251,22 @@ export class DpFedAvg implements Strategy {
     const clipped: FitOutcome[] = [];
     let unclippedCount = 0;
     let serverClipped = 0;
-    if (!pending.idle) {
-      for (const result of context.results) {
-        if (!pending.sampledIds.has(result.clientId)) {
-          throw new CohortError('INTERNAL', `round ${round}: a result came from client ${JSON.stringify(result.clientId)}, which was not sampled`);
-        }
-        checkUpdate(result, length, round);
-        const clip = clipUpdate(result.weights, globalWeights, clippingNorm);
-        if (clip.norm > clippingNorm * (1 + CLIP_TOLERANCE)) serverClipped++;
-        // A client that clipped itself knows whether it had to; otherwise the server's view decides.
-        const reported = result.metrics[DP_UNCLIPPED_METRIC];
-        const unclipped = reported === 0 || reported === 1 ? reported === 1 && clip.unclipped : clip.unclipped;
-        if (unclipped) unclippedCount++;
-        // Equal weights: the sensitivity bound is for the plain sum of clipped updates.
-        clipped.push({ ...result, weights: clip.weights, numExamples: 1 });
+    for (const result of context.results) {
+      if (!pending.sampledIds.has(result.clientId)) {
+        throw new CohortError('INTERNAL', `round ${round}: a result came from client ${JSON.stringify(result.clientId)}, which was not sampled`);
       }
+      checkUpdate(result, length, round);
+      const clip = clipUpdate(result.weights, globalWeights, clippingNorm);
+      if (clip.norm > clippingNorm * (1 + CLIP_TOLERANCE)) serverClipped++;
+      // A client that clipped itself knows whether it had to; otherwise the server's view decides.
+      const reported = result.metrics[DP_UNCLIPPED_METRIC];
+      const unclipped = reported === 0 || reported === 1 ? reported === 1 && clip.unclipped : clip.unclipped;
+      if (unclipped) unclippedCount++;
+      // Equal weights: the sensitivity bound is for the plain sum of clipped updates.
+      clipped.push({ ...result, weights: clip.weights, numExamples: 1 });
     }
     const received = clipped.length;
-    if (!pending.idle && received === 0 && context.failures.length > 0) {
+    if (received === 0 && context.failures.length > 0) {
       // Let the inner strategy report the failures in its own words (it throws when nothing came back).
       await this.inner.aggregateFit({ ...context, results: [] });
     }

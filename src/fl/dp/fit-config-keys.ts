@@ -5,8 +5,6 @@
 
 /** User-level DP: the client clips its update w_local − w_global to this L2 norm. */
 export const DP_CLIPPING_NORM_KEY = 'dp.clippingNorm';
-/** Sent when Poisson sampling picked no client: the one client asked must not train (its reply is discarded). */
-export const DP_IDLE_KEY = 'dp.idle';
 /** Reply metric: 1 when the client's update norm was ≤ the clipping norm before clipping, else 0. */
 export const DP_UNCLIPPED_METRIC = 'dpUnclipped';
 

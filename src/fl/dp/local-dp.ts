@@ -41,6 +41,10 @@ export class LocalDp implements Strategy {
     this.name = `${inner.name} + DP-SGD on clients`;
   }
 
+  get allowsEmptyRounds(): boolean {
+    return this.inner.allowsEmptyRounds === true;
+  }
+
   initialize(initialWeights: Float32Array): Float32Array | Promise<Float32Array> {
     return this.inner.initialize ? this.inner.initialize(initialWeights) : initialWeights;
   }

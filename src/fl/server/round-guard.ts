@@ -1,7 +1,10 @@
 /**
  * Wraps the chosen strategy for the network server, without changing what it computes:
  * - a round with fewer than `minClients` valid replies is refused (ROUND_INCOMPLETE) before the
- *   inner strategy sees it, so it is retried and never aggregated short;
+ *   inner strategy sees it, so it is retried and never aggregated short — except for a strategy
+ *   that allows empty rounds (DP-FedAvg's Poisson sampling): its rounds are valid with any number
+ *   of replies, and retrying a short one would condition the sample on its size, which the
+ *   subsampled-Gaussian analysis does not allow;
  * - it keeps the weights the inner strategy returned, for the round checkpoint;
  * - it exposes the inner strategy's state (adaptive optimisers' moments) for the checkpoint;
  * - with a budget ledger, it charges each reply's reported (ε, δ) to its data owner before the
@@ -104,6 +107,7 @@ export function guardRounds(inner: Strategy, minClients: number, budget?: RoundB
   let refusedLast: { clientId: string; message: string }[] = [];
   const guarded: GuardedStrategy = {
     name: inner.name,
+    ...(inner.allowsEmptyRounds === true ? { allowsEmptyRounds: true } : {}),
     configureFit: (context) => inner.configureFit(context),
     aggregateFit: async (given: AggregateFitContext): Promise<AggregateFitResult> => {
       let context = given;
@@ -112,7 +116,7 @@ export function guardRounds(inner: Strategy, minClients: number, budget?: RoundB
         refusedLast = refused;
         if (refused.length > 0) context = { ...given, results: accepted, failures: [...given.failures, ...refused.map((r) => ({ clientId: r.clientId, error: new CohortError('DP_BUDGET_EXCEEDED', r.message, { subject: r.clientId }) }))] };
       }
-      if (context.results.length < minClients) throw roundIncomplete(context.round, context.results.length, minClients);
+      if (context.results.length < minClients && inner.allowsEmptyRounds !== true) throw roundIncomplete(context.round, context.results.length, minClients);
       const result = await inner.aggregateFit(context);
       last = result.weights;
       privacy = context.results.flatMap((outcome) => {

@@ -214,15 +214,13 @@ function summarize(metrics: Metrics): EvaluationSummary {
 function toSimulationRound(round: RoundResult, plan: PrivatePlan | undefined): SimulationRound {
   const evaluation = round.evaluation as Metrics;
   const record = plan?.roundRecord(round.round);
-  // An empty Poisson round asked one client to idle; it did not take part.
-  const idle = record !== undefined && record.sampledClients === 0;
   return {
     round: round.round,
     accuracy: evaluation.accuracy,
     loss: evaluation.loss,
     ...(evaluation.auc === undefined ? {} : { auc: evaluation.auc }),
     trainLoss: round.trainLoss,
-    participants: idle ? [] : round.participants,
+    participants: round.participants,
     failures: round.failures,
     numExamples: round.numExamples,
     durationMs: round.durationMs,

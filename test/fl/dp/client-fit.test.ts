@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Dataset } from '../../../src/data/dataset.js';
 import {
   DP_CLIPPING_NORM_KEY,
-  DP_IDLE_KEY,
   DP_UNCLIPPED_METRIC,
   LOCAL_DP_CLIPPING_NORM_KEY,
   LOCAL_DP_NOISE_MULTIPLIER_KEY,
@@ -47,13 +46,6 @@ describe('fitWithPrivacy (the client side)', () => {
     const loose = await fitWithPrivacy(model, data, start, { ...config, extra: { [DP_CLIPPING_NORM_KEY]: norm * 4 } });
     expect(Array.from(loose.weights)).toEqual(Array.from(free.weights));
     expect(loose.metrics[DP_UNCLIPPED_METRIC]).toBe(1);
-  });
-
-  it('an idle request returns the weights untouched without training', async () => {
-    const start = model.getWeights();
-    const reply = await fitWithPrivacy(model, data, start, { ...config, extra: { [DP_IDLE_KEY]: true } });
-    expect(Array.from(reply.weights)).toEqual(Array.from(start));
-    expect(reply.numExamples).toBe(0);
   });
 
   it('local DP settings run exactly the accounted number of DP-SGD steps and report no training loss', async () => {

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SeededRandom } from '../../../src/crypto/random.js';
 import { CohortError } from '../../../src/errors.js';
-import { DP_CLIPPING_NORM_KEY, DP_IDLE_KEY, DpFedAvg, clipUpdate, l2Norm, poissonSample } from '../../../src/fl/dp/index.js';
+import { DP_CLIPPING_NORM_KEY, DpFedAvg, clipUpdate, l2Norm, poissonSample } from '../../../src/fl/dp/index.js';
 import { runFederation } from '../../../src/fl/server.js';
 import { FedAvg, FedProx } from '../../../src/fl/strategies/index.js';
 import type { AggregateFitContext, FitOutcome, Strategy } from '../../../src/fl/strategy.js';
@@ -19,9 +19,7 @@ function targets(count: number, length: number, seed: number): Float32Array[] {
 /** configureFit then aggregateFit for one round with the given client weights (in client order). */
 async function oneRound(strategy: Strategy, global: Float32Array, clients: { id: string; numExamples: number }[], weightsOf: (id: string) => Float32Array, rng = new SeededRandom(1)) {
   const instructions = await strategy.configureFit({ round: 1, globalWeights: global, clients, rng });
-  const results: FitOutcome[] = instructions
-    .filter((instruction) => instruction.config.extra?.[DP_IDLE_KEY] !== true)
-    .map((instruction) => ({ clientId: instruction.clientId, weights: weightsOf(instruction.clientId), numExamples: 20, metrics: { trainLoss: 1 } }));
+  const results: FitOutcome[] = instructions.map((instruction) => ({ clientId: instruction.clientId, weights: weightsOf(instruction.clientId), numExamples: 20, metrics: { trainLoss: 1 } }));
   const aggregate = await strategy.aggregateFit({ round: 1, globalWeights: global, results, failures: [] });
   return { instructions, aggregate };
 }
@@ -172,22 +170,52 @@ describe('noise and the fixed denominator', () => {
     expect(poissonSample(items, 1, undefined)).toEqual(items);
   });
 
-  it('an empty sample asks one client to stay idle, ignores its reply and releases noise only', async () => {
+  it('an empty sample chooses no client and releases noise only (z = 0: the weights stay)', async () => {
     // q = 0.001 with 3 clients: the seeded draw gives an empty sample.
     const clients = clients5.slice(0, 3);
     const strategy = new DpFedAvg(new FedAvg(local), { noiseMultiplier: 0, clippingNorm: 1, sampleRate: 0.001, rng: new SeededRandom(4) });
+    expect(strategy.allowsEmptyRounds).toBe(true);
     const global = Float32Array.of(1, 2);
     const instructions = await strategy.configureFit({ round: 1, globalWeights: global, clients, rng: new SeededRandom(1) });
-    expect(instructions).toHaveLength(1);
-    expect(instructions[0]!.config.extra?.[DP_IDLE_KEY]).toBe(true);
-    const aggregate = await strategy.aggregateFit({
-      round: 1,
-      globalWeights: global,
-      results: [{ clientId: instructions[0]!.clientId, weights: Float32Array.of(100, 100), numExamples: 0, metrics: { trainLoss: 0 } }],
-      failures: [],
-    });
+    expect(instructions).toEqual([]);
+    const aggregate = await strategy.aggregateFit({ round: 1, globalWeights: global, results: [], failures: [] });
     expect(Array.from(aggregate.weights)).toEqual([1, 2]);
     expect(strategy.rounds[0]).toMatchObject({ sampledClients: 0, receivedUpdates: 0 });
+  });
+
+  it('in the round loop, empty Poisson rounds train nobody and add N(0, z²C²)/m to the zero sum (McMahan et al. 2018, Alg. 1)', async () => {
+    // K = 4 clients, q = 0.05: most rounds are empty, (1 − q)^4 ≈ 0.81.
+    const goals = targets(4, 3, 2);
+    const clients = goals.map((target, i) => quadraticClient({ id: `c${i}`, target, numExamples: 10 }));
+    const noiseMultiplier = 2;
+    const clippingNorm = 0.5;
+    const strategy = new DpFedAvg(new FedAvg(local), { noiseMultiplier, clippingNorm, sampleRate: 0.05, rng: new SeededRandom(8) });
+    const steps: Float32Array[] = [];
+    let previous: Float32Array = new Float32Array(3);
+    const result = await runFederation({
+      strategy,
+      clients,
+      rounds: 40,
+      initialWeights: previous,
+      rng: new SeededRandom(1),
+      evaluateGlobal: async (weights) => {
+        steps.push(weights.map((w, i) => w - previous[i]!));
+        previous = weights;
+        return { accuracy: 0, loss: 0, perClassRecall: [], examples: 1 };
+      },
+    });
+    const empty = result.rounds.filter((round) => round.participants.length === 0);
+    expect(empty.length).toBeGreaterThan(20);
+    // Nobody was asked to train in an empty round.
+    const trainedRounds = new Set(clients.flatMap((client) => client.calls.map((call) => call.round)));
+    for (const round of empty) expect(trainedRounds.has(round.round)).toBe(false);
+    expect(strategy.rounds.filter((record) => record.sampledClients === 0).map((record) => record.round)).toEqual(empty.map((round) => round.round));
+    // Each empty round moved the weights by pure noise of std z·C/m per coordinate (m = qK = 0.2): std 5.
+    const noise = empty.flatMap((round) => Array.from(steps[round.round]!));
+    const std = Math.sqrt(noise.reduce((sum, x) => sum + x * x, 0) / noise.length);
+    expect(noise.every((x) => x !== 0)).toBe(true);
+    expect(std).toBeGreaterThan(3);
+    expect(std).toBeLessThan(7.5);
   });
 });
 
