@@ -16,10 +16,14 @@ import type { Model } from '../../ml/model.js';
 import { evaluateLocally, fitLocally } from '../client.js';
 import { clientProof, newNonce } from '../transport/auth.js';
 import { DEFAULT_MAX_FRAME_BYTES, decodeFrame, encodeFrame } from '../transport/frame.js';
-import { ErrorSchema, type EvaluateRequest, EvaluateReplySchema, type FitRequest, FitReplySchema, HelloSchema, type Welcome } from '../transport/gen/cohort_pb.js';
+import { ErrorSchema, type EvaluateRequest, EvaluateReplySchema, type FitRequest, FitReplySchema, HelloSchema, type SecAggRequest, type Welcome } from '../transport/gen/cohort_pb.js';
 import { fromRoundConfig } from '../transport/messages.js';
 import { decodeTensor, encodeTensor } from '../transport/tensor.js';
 import { WsConnection } from '../transport/ws-connection.js';
+import { secAggReplyFrame } from '../transport/secagg-frames.js';
+import type { FitConfig } from '../types.js';
+import { defaultSecureClient } from './secure-client.js';
+import { type SecureClientFactory, SecureAggregationSession } from './secure-session.js';
 import { parseClientToken } from './token.js';
 
 export interface NetworkClientOptions {
@@ -41,6 +45,10 @@ export interface NetworkClientOptions {
   readonly maxFrameBytes?: number;
   /** Sees every frame this client sends (audits and tests). */
   readonly onFrameSent?: (frame: Uint8Array) => void;
+  /** Refuse (UNSUPPORTED, no retry) to join a server that does not aggregate with SecAgg+. */
+  readonly requireSecureAggregation?: boolean;
+  /** Builds the secure client when the server uses secure aggregation (default: secure-client.ts). */
+  readonly secureClient?: SecureClientFactory;
 }
 
 export interface NetworkClientResult {
@@ -97,6 +105,8 @@ function connectOnce(
     const connection = new WsConnection(socket, options.url);
     let welcomed = false;
     let finished = false;
+    // Secure aggregation of this connection only: a new connection never inherits a round's masks.
+    let secure: SecureAggregationSession | undefined;
     let work: Promise<void> = Promise.resolve();
     const send = (frame: Uint8Array) => {
       options.onFrameSent?.(frame);
@@ -134,7 +144,9 @@ function connectOnce(
         case 'welcome':
           welcomed = true;
           state.connections++;
-          work = work.then(() => prepareModel(body.value)).catch((error: unknown) => {
+          work = work.then(() => prepareModel(body.value)).then(() => {
+            secure = secureSession(body.value);
+          }).catch((error: unknown) => {
             // Data that does not fit the server's model will not fit on retry either.
             finished = true;
             connection.close(1000, 'incompatible data');
@@ -147,6 +159,9 @@ function connectOnce(
           return;
         case 'evaluateRequest':
           work = work.then(() => evaluate(body.value));
+          return;
+        case 'secaggRequest':
+          work = work.then(() => secAgg(body.value));
           return;
         case 'heartbeat':
           return;
@@ -183,7 +198,9 @@ function connectOnce(
       try {
         const current = state.model ?? failNoModel();
         const weights = decodeTensor(request.weights, 'fit request', current.model.numParameters);
-        const response = await fitLocally(current.model, current.data, weights, fromRoundConfig(request.config));
+        const train = (start: Float32Array, config: FitConfig) => fitLocally(current.model, current.data, start, config);
+        // Under secure aggregation the response holds no weights: the update leaves only masked.
+        const response = secure ? await secure.fit(weights, fromRoundConfig(request.config), train) : await train(weights, fromRoundConfig(request.config));
         send(
           encodeFrame({
             case: 'fitReply',
@@ -193,6 +210,27 @@ function connectOnce(
         state.fits++;
       } catch (error) {
         send(encodeFrame({ case: 'error', value: create(ErrorSchema, { code: 'FIT_FAILED', message: (error as Error).message, requestId: request.requestId }) }));
+      }
+    }
+
+    function secureSession(welcome: Welcome): SecureAggregationSession | undefined {
+      const settings = welcome.secureAggregation;
+      if (settings === undefined) {
+        if (options.requireSecureAggregation) {
+          throw new CohortError('UNSUPPORTED', `server ${options.url} (run ${welcome.runId}) does not use secure aggregation, and this client requires it (--require-secure-aggregation); not joining`, { subject: '--require-secure-aggregation' });
+        }
+        return undefined;
+      }
+      log(`the server aggregates with SecAgg+ (encoder ${settings.encoder}, update range ±${settings.updateRange}): only masked updates leave this client`);
+      return new SecureAggregationSession(name, options.data.numExamples, settings, options.secureClient ?? defaultSecureClient);
+    }
+
+    async function secAgg(request: SecAggRequest): Promise<void> {
+      try {
+        if (secure === undefined) throw new CohortError('INVALID_DATA', 'a secure-aggregation request, but the server did not announce secure aggregation', { subject: 'secaggRequest' });
+        send(secAggReplyFrame(request.requestId, await secure.handle(request)));
+      } catch (error) {
+        send(encodeFrame({ case: 'error', value: create(ErrorSchema, { code: 'SECAGG_FAILED', message: (error as Error).message, requestId: request.requestId }) }));
       }
     }
 

@@ -36,6 +36,11 @@ export class ClientPool implements ClientManager {
     return this.clients.size;
   }
 
+  /** The current connection of client `id`, if it is connected. */
+  get(id: string): RemoteClient | undefined {
+    return this.clients.get(id);
+  }
+
   ids(): string[] {
     return [...this.clients.keys()].sort();
   }

@@ -20,6 +20,8 @@ import { ClientPool } from './client-pool.js';
 import { CountingRandom } from './counting-random.js';
 import type { ServerLogger } from './log.js';
 import { guardRounds, isStateful } from './round-guard.js';
+import { RemoteSecAggPeers } from './secagg-peers.js';
+import { type ServerSecureAggregation, welcomeSettings } from './secure-aggregation.js';
 import { errorFrame, startSession } from './session.js';
 
 /** Default WebSocket ping period: a silent client is dropped within 20 s, well before the default 120 s deadline. */
@@ -64,6 +66,12 @@ export interface FederationServerOptions {
    * (run, round, client); a reply its owner's budget cannot pay for is refused and not aggregated.
    */
   readonly privacyLedger?: BudgetLedger;
+  /**
+   * Secure aggregation (SecAgg+, docs/secure-aggregation.md): the strategy is wrapped by
+   * `secureAggregation.wrap` with peers that reach the clients' connections, clients are told the
+   * encoder settings in their Welcome, and a fit reply carrying plain weights is refused.
+   */
+  readonly secureAggregation?: ServerSecureAggregation;
   /** Extra HTTP routes (the dashboard), registered before listening. */
   readonly routes?: (app: FastifyInstance, server: FederationServer) => void | Promise<void>;
 }
@@ -98,13 +106,15 @@ export class FederationServer {
   private address = '';
 
   private constructor(private readonly options: FederationServerOptions) {
-    const { store, strategy } = options;
+    const { store } = options;
     check(Number.isInteger(options.rounds) && options.rounds >= 1, 'rounds', options.rounds, 'an integer ≥ 1');
     check(Number.isInteger(options.minClients) && options.minClients >= 1, 'minClients', options.minClients, 'an integer ≥ 1');
     check(Number.isFinite(options.roundDeadlineMs) && options.roundDeadlineMs > 0, 'roundDeadlineMs', options.roundDeadlineMs, 'a number of ms > 0');
     check(options.initialWeights instanceof Float32Array, 'initialWeights', typeof options.initialWeights, 'a Float32Array');
     this.log = options.log ?? (() => undefined);
     this.pool = new ClientPool(options.minClients, this.abort.signal);
+    // Stage requests carry the round being aggregated: the one after the last checkpoint.
+    const strategy = options.secureAggregation ? options.secureAggregation.wrap(options.strategy, new RemoteSecAggPeers(this.pool, () => this.currentRound + 1)) : options.strategy;
     this.guarded = guardRounds(strategy, options.minClients);
     this.weights = options.initialWeights;
     this.rng = new CountingRandom(options.seed);
@@ -152,6 +162,7 @@ export class FederationServer {
         numFeatures: options.numFeatures,
         classNames: options.classNames,
         ...(options.exampleShape === undefined ? {} : { exampleShape: options.exampleShape }),
+        ...(options.secureAggregation === undefined ? {} : { secureAggregation: welcomeSettings(options.secureAggregation.settings) }),
       },
       deadlineMs: options.roundDeadlineMs,
       maxFrameBytes,
@@ -174,7 +185,8 @@ export class FederationServer {
       numFeatures: options.numFeatures,
       classNames: [...options.classNames],
       parameters: options.initialWeights.length,
-      strategy: options.strategy.name,
+      // The wrapped name: a run may not switch secure aggregation on or off across a resume.
+      strategy: this.guarded.name,
       seed: options.seed,
     };
   }

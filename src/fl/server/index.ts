@@ -7,3 +7,5 @@ export * from './counting-random.js';
 export * from './weights-encoder.js';
 export * from './session.js';
 export * from './federation-server.js';
+export * from './secagg-peers.js';
+export * from './secure-aggregation.js';

@@ -8,18 +8,19 @@ import { CohortError } from '../../errors.js';
 import { firstNonFinite } from '../../aggregation/index.js';
 import type { EvaluateConfig, EvaluateResponse, FederatedClient, FitConfig, FitResponse } from '../types.js';
 import type { FrameConnection } from '../transport/connection.js';
-import type { EvaluateReply, FitReply } from '../transport/gen/cohort_pb.js';
+import type { EvaluateReply, FitReply, SecAggReply } from '../transport/gen/cohort_pb.js';
 import { checkedMetrics, toRoundConfig, toWireExtra } from '../transport/messages.js';
 import { evaluateRequestParts, fitRequestParts } from '../transport/request-frames.js';
+import { secAggRequestFrame } from '../transport/secagg-frames.js';
 import { decodeTensor } from '../transport/tensor.js';
 import type { ServerLogger } from './log.js';
 import { type SharedWeightsEncoder, sharedWeightsEncoder } from './weights-encoder.js';
 
 interface Pending {
-  readonly kind: 'fit' | 'evaluate';
+  readonly kind: 'fit' | 'evaluate' | 'secagg';
   readonly round: number;
   readonly expectedLength: number;
-  readonly resolve: (value: FitResponse | EvaluateResponse) => void;
+  readonly resolve: (value: FitResponse | EvaluateResponse | Uint8Array) => void;
   readonly reject: (error: unknown) => void;
   readonly timer: NodeJS.Timeout;
 }
@@ -33,6 +34,13 @@ export class RemoteClient implements FederatedClient {
   private nextRequestId = 1n;
   private readonly pending = new Map<bigint, Pending>();
   private readonly expired = new Set<bigint>();
+  /**
+   * Secure aggregation is on (set by the session from the server's settings): a fit reply must
+   * carry no weights — the update reaches the server only masked, through SecAgg requests.
+   */
+  updatesMasked = false;
+  /** The round of the last fit this connection answered validly (SecAgg stages go only to it). */
+  lastFitRound: number | undefined;
 
   constructor(
     readonly id: string,
@@ -59,14 +67,29 @@ export class RemoteClient implements FederatedClient {
     return this.request('evaluate', config.round, weights.length, (requestId) => evaluateRequestParts(requestId, encoded, config.round, toWireExtra(config.extra))) as Promise<EvaluateResponse>;
   }
 
-  private request(kind: Pending['kind'], round: number, expectedLength: number, frame: (requestId: bigint) => Uint8Array | readonly Uint8Array[]): Promise<FitResponse | EvaluateResponse> {
+  /**
+   * One SecAgg+ stage request (the bytes of src/secagg's encodeServerMessage) with its own
+   * deadline; resolves to the client's reply bytes. Like a fit, a reply after the deadline is
+   * dropped — the secure-aggregation driver has already counted the client as a dropout.
+   */
+  secAggRequest(round: number, payload: Uint8Array, deadlineMs: number): Promise<Uint8Array> {
+    return this.request('secagg', round, 0, (requestId) => secAggRequestFrame(requestId, round, payload), deadlineMs) as Promise<Uint8Array>;
+  }
+
+  private request(
+    kind: Pending['kind'],
+    round: number,
+    expectedLength: number,
+    frame: (requestId: bigint) => Uint8Array | readonly Uint8Array[],
+    deadlineMs = this.deadlineMs,
+  ): Promise<FitResponse | EvaluateResponse | Uint8Array> {
     const requestId = this.nextRequestId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(requestId);
         this.remember(requestId);
-        reject(new CohortError('ROUND_INCOMPLETE', `client ${JSON.stringify(this.id)} missed the ${this.deadlineMs} ms deadline of round ${round}`, { subject: this.id }));
-      }, this.deadlineMs);
+        reject(new CohortError('ROUND_INCOMPLETE', `client ${JSON.stringify(this.id)} missed the ${deadlineMs} ms deadline of ${kind === 'secagg' ? 'a secure-aggregation stage of ' : ''}round ${round}`, { subject: this.id }));
+      }, deadlineMs);
       this.pending.set(requestId, { kind, round, expectedLength, resolve, reject, timer });
       if (!this.connection.send(frame(requestId))) this.fail(requestId, new CohortError('NETWORK_ERROR', `client ${JSON.stringify(this.id)} is disconnected`, { subject: this.id }));
     });
@@ -77,7 +100,7 @@ export class RemoteClient implements FederatedClient {
     const pending = this.take(reply.requestId, 'fit');
     if (!pending) return;
     try {
-      const weights = decodeTensor(reply.weights, `fit reply of ${this.id}`, pending.expectedLength);
+      const weights = this.updatesMasked ? noPlainWeights(reply, this.id) : decodeTensor(reply.weights, `fit reply of ${this.id}`, pending.expectedLength);
       const bad = firstNonFinite(weights);
       if (bad >= 0) throw new CohortError('INVALID_DATA', `client ${JSON.stringify(this.id)} sent a non-finite weight (index ${bad} = ${weights[bad]})`, { subject: this.id });
       const numExamples = Number(reply.numExamples);
@@ -85,6 +108,7 @@ export class RemoteClient implements FederatedClient {
       const metrics = checkedMetrics(reply.metrics, `fit reply of ${this.id}`);
       const trainLoss = metrics.trainLoss ?? Number.NaN;
       if (!Number.isFinite(trainLoss)) throw new CohortError('INVALID_DATA', `client ${JSON.stringify(this.id)} sent no finite trainLoss`, { subject: this.id });
+      this.lastFitRound = pending.round;
       pending.resolve({ weights, numExamples, metrics: { ...metrics, trainLoss } });
     } catch (error) {
       this.log({ level: 'warn', kind: 'rejected-update', clientId: this.id, round: pending.round, message: (error as Error).message });
@@ -105,6 +129,12 @@ export class RemoteClient implements FederatedClient {
       this.log({ level: 'warn', kind: 'rejected-evaluation', clientId: this.id, round: pending.round, message: (error as Error).message });
       pending.reject(error);
     }
+  }
+
+  /** A SecAgg reply from the wire: resolves its stage request if on time (the state machine validates the bytes). */
+  handleSecAggReply(reply: SecAggReply): void {
+    const pending = this.take(reply.requestId, 'secagg');
+    if (pending) pending.resolve(reply.payload);
   }
 
   /** A client-reported error for one request. */
@@ -155,4 +185,14 @@ export class RemoteClient implements FederatedClient {
     this.expired.add(requestId);
     if (this.expired.size > EXPIRED_MEMORY) this.expired.delete(this.expired.values().next().value as bigint);
   }
+}
+
+/**
+ * Under secure aggregation a fit reply carries no weights (an empty tensor or none): an individual
+ * update in the clear would defeat the protocol, so one that arrives is refused, never aggregated.
+ */
+function noPlainWeights(reply: FitReply, clientId: string): Float32Array {
+  const elements = reply.weights === undefined ? 0 : reply.weights.data.length;
+  if (elements !== 0) throw new CohortError('INVALID_DATA', `client ${JSON.stringify(clientId)} sent plain weights (${elements} bytes) although secure aggregation is on; refused`, { subject: clientId });
+  return new Float32Array(0);
 }

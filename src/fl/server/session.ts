@@ -8,7 +8,7 @@ import { create } from '@bufbuild/protobuf';
 import type { FrameConnection } from '../transport/connection.js';
 import { newNonce, verifyProof } from '../transport/auth.js';
 import { type EnvelopeBody, decodeFrame, encodeFrame } from '../transport/frame.js';
-import { ChallengeSchema, ErrorSchema, type Hello, WelcomeSchema } from '../transport/gen/cohort_pb.js';
+import { ChallengeSchema, ErrorSchema, type Hello, type SecAggSettings, WelcomeSchema } from '../transport/gen/cohort_pb.js';
 import type { ClientPool } from './client-pool.js';
 import type { ServerLogger } from './log.js';
 import { MAX_CLAIMED_EXAMPLES, RemoteClient } from './remote-client.js';
@@ -17,7 +17,7 @@ export interface SessionContext {
   readonly pool: ClientPool;
   /** The stored key of an active (registered, not revoked) client, or why there is none. */
   readonly lookUpClient: (name: string) => { storedKey: Uint8Array } | { refused: string };
-  readonly welcome: { runId: string; modelSpec: string; numFeatures: number; classNames: readonly string[]; exampleShape?: readonly number[] };
+  readonly welcome: { runId: string; modelSpec: string; numFeatures: number; classNames: readonly string[]; exampleShape?: readonly number[]; secureAggregation?: SecAggSettings };
   readonly deadlineMs: number;
   readonly maxFrameBytes: number;
   readonly handshakeTimeoutMs: number;
@@ -101,6 +101,7 @@ export function startSession(connection: FrameConnection, context: SessionContex
       return undefined;
     }
     const remote = new RemoteClient(name, numExamples, connection, context.deadlineMs, log);
+    remote.updatesMasked = context.welcome.secureAggregation !== undefined;
     connection.send(
       encodeFrame({
         case: 'welcome',
@@ -119,6 +120,9 @@ export function startSession(connection: FrameConnection, context: SessionContex
         return;
       case 'evaluateReply':
         remote.handleEvaluateReply(body.value);
+        return;
+      case 'secaggReply':
+        remote.handleSecAggReply(body.value);
         return;
       case 'heartbeat':
         return;

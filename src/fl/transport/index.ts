@@ -6,3 +6,4 @@ export * from './auth.js';
 export * from './messages.js';
 export * as wire from './gen/cohort_pb.js';
 export * from './request-frames.js';
+export * from './secagg-frames.js';

@@ -4,7 +4,7 @@ import WebSocket from 'ws';
 import type { BudgetLedger } from '../../../src/dp/budget-ledger.js';
 import { FedAvg } from '../../../src/fl/strategies/fedavg.js';
 import type { Strategy } from '../../../src/fl/strategy.js';
-import { FederationServer, type ServerLogEvent } from '../../../src/fl/server/index.js';
+import { FederationServer, type ServerLogEvent, type ServerSecureAggregation } from '../../../src/fl/server/index.js';
 import { clientProof, newNonce, storedKeyOf } from '../../../src/fl/transport/auth.js';
 import { decodeFrame, encodeFrame } from '../../../src/fl/transport/frame.js';
 import { type Envelope, FitReplySchema, HelloSchema } from '../../../src/fl/transport/gen/cohort_pb.js';
@@ -26,7 +26,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(options: { clients: string[]; rounds: number; minClients: number; deadlineMs?: number; strategy?: Strategy; maxFrameBytes?: number; numParameters?: number; heartbeatIntervalMs?: number; privacyLedger?: (db: CohortDatabase) => BudgetLedger }): Promise<Harness> {
+export async function startHarness(options: { clients: string[]; rounds: number; minClients: number; deadlineMs?: number; strategy?: Strategy; maxFrameBytes?: number; numParameters?: number; heartbeatIntervalMs?: number; privacyLedger?: (db: CohortDatabase) => BudgetLedger; secureAggregation?: ServerSecureAggregation }): Promise<Harness> {
   const db = openDatabase(':memory:');
   const store = new FederationStateStore(db);
   const tokens = new Map<string, string>();
@@ -52,6 +52,7 @@ export async function startHarness(options: { clients: string[]; rounds: number;
     ...(options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes }),
     ...(options.heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs: options.heartbeatIntervalMs }),
     ...(options.privacyLedger === undefined ? {} : { privacyLedger: options.privacyLedger(db) }),
+    ...(options.secureAggregation === undefined ? {} : { secureAggregation: options.secureAggregation }),
     log: (event) => events.push(event),
   });
   const { url, httpUrl } = await server.listen();

@@ -1,0 +1,46 @@
+/**
+ * Secure aggregation on the network server: what `FederationServerOptions.secureAggregation`
+ * holds — the encoder settings every client is told in its Welcome (it must encode exactly as the
+ * server decodes) and how the strategy is wrapped once the server's peers exist.
+ */
+import { create } from '@bufbuild/protobuf';
+import { check } from '../../errors.js';
+import { type SecAggSettings, SecAggSettingsSchema } from '../transport/gen/cohort_pb.js';
+import { toWireExtra } from '../transport/messages.js';
+import type { Strategy } from '../strategy.js';
+import type { ConfigValue } from '../types.js';
+import type { RemoteSecAggPeers } from './secagg-peers.js';
+
+/** The public encoder settings of a federation (Welcome field 6). */
+export interface SecureAggregationSettings {
+  /** Encoder name; a client refuses one it does not know. */
+  readonly encoder: string;
+  /** Coordinates of an update are clipped to ±updateRange. */
+  readonly updateRange: number;
+  /** Most inputs summed in one round (fixed-point headroom). */
+  readonly maxClients: number;
+  /** Example count of weight 1 (weighted encoders); absent = every client weighs 1. */
+  readonly weightCap?: number;
+  /** Settings of other encoders (distributed DP...), passed through. */
+  readonly parameters?: Readonly<Record<string, ConfigValue>>;
+}
+
+export interface ServerSecureAggregation {
+  readonly settings: SecureAggregationSettings;
+  /** The secure strategy around `inner`, reaching clients through `peers`. */
+  readonly wrap: (inner: Strategy, peers: RemoteSecAggPeers) => Strategy;
+}
+
+export function welcomeSettings(settings: SecureAggregationSettings): SecAggSettings {
+  check(typeof settings.encoder === 'string' && settings.encoder.length > 0, 'secureAggregation.settings.encoder', settings.encoder, 'a non-empty name');
+  check(Number.isFinite(settings.updateRange) && settings.updateRange > 0, 'secureAggregation.settings.updateRange', settings.updateRange, 'a finite number > 0');
+  check(Number.isInteger(settings.maxClients) && settings.maxClients >= 1 && settings.maxClients < 2 ** 32, 'secureAggregation.settings.maxClients', settings.maxClients, 'an integer ≥ 1');
+  if (settings.weightCap !== undefined) check(Number.isFinite(settings.weightCap) && settings.weightCap > 0, 'secureAggregation.settings.weightCap', settings.weightCap, 'a finite number > 0');
+  return create(SecAggSettingsSchema, {
+    encoder: settings.encoder,
+    updateRange: settings.updateRange,
+    maxClients: settings.maxClients,
+    weightCap: settings.weightCap ?? 0,
+    parameters: toWireExtra(settings.parameters),
+  });
+}
