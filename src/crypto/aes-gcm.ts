@@ -4,7 +4,8 @@
  * A random 96-bit nonce keeps the collision probability below 2^-32 for up to 2^32 messages
  * under one key (SP 800-38D §8.3); SecAgg uses a fresh key per pair of clients and round.
  */
-import { CohortError, check } from '../errors.js';
+import { CohortError } from '../errors.js';
+import { checkBytes } from './check-bytes.js';
 import { requireSecure, type RandomSource } from './random.js';
 import { bufferSource, subtle } from './webcrypto.js';
 
@@ -26,8 +27,8 @@ export async function aesGcmSeal(key: Uint8Array, plaintext: Uint8Array, associa
 /** Verifies and decrypts nonce ‖ ciphertext ‖ tag; INVALID_DATA if anything was altered. */
 export async function aesGcmOpen(key: Uint8Array, sealed: Uint8Array, associatedData: Uint8Array): Promise<Uint8Array> {
   checkKey(key);
-  check(sealed instanceof Uint8Array, 'sealed', typeof sealed, 'a Uint8Array');
-  check(associatedData instanceof Uint8Array, 'associatedData', typeof associatedData, 'a Uint8Array');
+  checkBytes(sealed, 'sealed', () => true, 'a Uint8Array');
+  checkBytes(associatedData, 'associatedData', () => true, 'a Uint8Array');
   const minimum = AES_GCM_NONCE_BYTES + AES_GCM_TAG_BYTES;
   if (sealed.length < minimum) {
     throw new CohortError('INVALID_DATA', `sealed must be at least ${minimum} bytes (nonce + tag), got ${sealed.length}`, { subject: 'sealed' });
@@ -53,13 +54,13 @@ export async function aesGcmOpen(key: Uint8Array, sealed: Uint8Array, associated
  */
 export async function aesGcmEncryptWithNonceForTests(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, associatedData: Uint8Array): Promise<Uint8Array> {
   checkKey(key);
-  check(nonce instanceof Uint8Array && nonce.length === AES_GCM_NONCE_BYTES, 'nonce', nonce instanceof Uint8Array ? `${nonce.length} bytes` : typeof nonce, `${AES_GCM_NONCE_BYTES} bytes`);
+  checkBytes(nonce, 'nonce', (n) => n === AES_GCM_NONCE_BYTES, `${AES_GCM_NONCE_BYTES} bytes`);
   return encrypt(key, nonce, plaintext, associatedData);
 }
 
 async function encrypt(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, associatedData: Uint8Array): Promise<Uint8Array> {
-  check(plaintext instanceof Uint8Array, 'plaintext', typeof plaintext, 'a Uint8Array');
-  check(associatedData instanceof Uint8Array, 'associatedData', typeof associatedData, 'a Uint8Array');
+  checkBytes(plaintext, 'plaintext', () => true, 'a Uint8Array');
+  checkBytes(associatedData, 'associatedData', () => true, 'a Uint8Array');
   const s = subtle();
   const cryptoKey = await s.importKey('raw', bufferSource(key), 'AES-GCM', false, ['encrypt']);
   const out = await s.encrypt(
@@ -71,5 +72,5 @@ async function encrypt(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array
 }
 
 function checkKey(key: Uint8Array): void {
-  check(key instanceof Uint8Array && (key.length === 16 || key.length === 32), 'key', key instanceof Uint8Array ? `${key.length} bytes` : typeof key, '16 or 32 bytes (AES-128 or AES-256)');
+  checkBytes(key, 'key', (n) => n === 16 || n === 32, '16 or 32 bytes (AES-128 or AES-256)');
 }

@@ -4,15 +4,16 @@
  * Computed by WebCrypto's HKDF (an empty salt is HashLen zero bytes, RFC 5869 §2.2).
  */
 import { check } from '../errors.js';
+import { checkBytes } from './check-bytes.js';
 import { bufferSource, subtle } from './webcrypto.js';
 
 /** RFC 5869 limit: L ≤ 255·HashLen. */
 export const HKDF_SHA256_MAX_LENGTH = 255 * 32;
 
 export async function hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, lengthBytes: number): Promise<Uint8Array> {
-  check(ikm instanceof Uint8Array, 'ikm', ikm, 'a Uint8Array');
-  check(salt instanceof Uint8Array, 'salt', salt, 'a Uint8Array');
-  check(info instanceof Uint8Array, 'info', info, 'a Uint8Array');
+  checkBytes(ikm, 'ikm', () => true, 'a Uint8Array');
+  checkBytes(salt, 'salt', () => true, 'a Uint8Array');
+  checkBytes(info, 'info', () => true, 'a Uint8Array');
   check(Number.isInteger(lengthBytes) && lengthBytes >= 1 && lengthBytes <= HKDF_SHA256_MAX_LENGTH, 'lengthBytes', lengthBytes, `an integer in [1, ${HKDF_SHA256_MAX_LENGTH}] (RFC 5869 §2.3)`);
   const s = subtle();
   const key = await s.importKey('raw', bufferSource(ikm), 'HKDF', false, ['deriveBits']);

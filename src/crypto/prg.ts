@@ -13,6 +13,7 @@
  * leaving V8's int32 representation.
  */
 import { check } from '../errors.js';
+import { checkBytes } from './check-bytes.js';
 import { LITTLE_ENDIAN, bufferSource, subtle } from './webcrypto.js';
 
 /** Bytes of the seed used as the AES-128 key. */
@@ -48,7 +49,7 @@ export async function addSeedMask(target: Uint32Array, seed: Uint8Array, sign: 1
  * initial counter block (incremented in its low 64 bits), as in NIST SP 800-38A Appendix F.5.
  */
 export async function aesCtrKeystreamForTests(key: Uint8Array, initialCounter: Uint8Array, bytes: number): Promise<Uint8Array> {
-  check(initialCounter instanceof Uint8Array && initialCounter.length === 16, 'initialCounter', initialCounter instanceof Uint8Array ? `${initialCounter.length} bytes` : typeof initialCounter, '16 bytes');
+  checkBytes(initialCounter, 'initialCounter', (n) => n === 16, '16 bytes');
   check(Number.isSafeInteger(bytes) && bytes >= 0, 'bytes', bytes, 'a non-negative integer');
   const cryptoKey = await importPrgKey(key);
   const out = new Uint8Array(bytes);
@@ -57,7 +58,7 @@ export async function aesCtrKeystreamForTests(key: Uint8Array, initialCounter: U
 }
 
 async function importPrgKey(seed: Uint8Array): Promise<CryptoKey> {
-  check(seed instanceof Uint8Array && seed.length >= PRG_KEY_BYTES, 'seed', seed instanceof Uint8Array ? `${seed.length} bytes` : typeof seed, `at least ${PRG_KEY_BYTES} bytes`);
+  checkBytes(seed, 'seed', (n) => n >= PRG_KEY_BYTES, `at least ${PRG_KEY_BYTES} bytes`);
   const raw = seed.slice(0, PRG_KEY_BYTES);
   try {
     return await subtle().importKey('raw', raw, 'AES-CTR', false, ['encrypt']);

@@ -8,6 +8,7 @@
  */
 import { CohortError, check, formatValue } from '../errors.js';
 import { bigintToBytes, bytesToBigint } from './bigint/bytes.js';
+import { checkBytes } from './check-bytes.js';
 import { lagrangeAtZero, polynomialAt } from './prime-field.js';
 import { requireSecure, type RandomSource } from './random.js';
 
@@ -40,7 +41,7 @@ export function shamirCombine(shares: readonly ShamirShare[], threshold: number)
 
 /** Shares of a ≤ 32-byte secret read as a big-endian integer. */
 export function shamirSplitBytes(secret: Uint8Array, threshold: number, xs: readonly number[], rng?: RandomSource): ShamirShare[] {
-  check(secret instanceof Uint8Array && secret.length <= SHAMIR_MAX_SECRET_BYTES, 'secret', secret instanceof Uint8Array ? `${secret.length} bytes` : typeof secret, `a Uint8Array of at most ${SHAMIR_MAX_SECRET_BYTES} bytes`);
+  checkBytes(secret, 'secret', (n) => n <= SHAMIR_MAX_SECRET_BYTES, `at most ${SHAMIR_MAX_SECRET_BYTES} bytes`);
   return shamirSplit(bytesToBigint(secret), threshold, xs, rng);
 }
 
@@ -67,7 +68,7 @@ export function encodeShamirShare(share: ShamirShare): Uint8Array {
 /** Decodes a 35-byte share; INVALID_DATA for a wrong length, x = 0 or y ≥ p. */
 export function decodeShamirShare(bytes: Uint8Array): ShamirShare {
   if (!(bytes instanceof Uint8Array) || bytes.length !== SHAMIR_SHARE_BYTES) {
-    throw new CohortError('INVALID_DATA', `an encoded Shamir share must be ${SHAMIR_SHARE_BYTES} bytes (got ${bytes instanceof Uint8Array ? bytes.length : typeof bytes})`, { subject: 'bytes' });
+    throw new CohortError('INVALID_DATA', `an encoded Shamir share must be ${SHAMIR_SHARE_BYTES} bytes (got ${bytes instanceof Uint8Array ? `${bytes.length} bytes` : typeof bytes})`, { subject: 'bytes' });
   }
   const x = ((bytes[0] as number) << 8) | (bytes[1] as number);
   const y = bytesToBigint(bytes.subarray(2));

@@ -4,7 +4,8 @@
  * little-endian u-coordinate; private keys are `CryptoKey`s, exported as 32 raw bytes only when
  * the caller must secret-share them (SecAgg's s_sk).
  */
-import { CohortError, check } from '../errors.js';
+import { CohortError } from '../errors.js';
+import { checkBytes } from './check-bytes.js';
 import { bufferSource, subtle } from './webcrypto.js';
 
 export interface X25519KeyPair {
@@ -43,7 +44,7 @@ export async function generateX25519KeyPair(): Promise<X25519KeyPair> {
  */
 export async function x25519SharedSecret(privateKey: CryptoKey, peerPublicKey: Uint8Array): Promise<Uint8Array> {
   checkPrivateKey(privateKey);
-  check(peerPublicKey instanceof Uint8Array && peerPublicKey.length === X25519_KEY_BYTES, 'peerPublicKey', describeBytes(peerPublicKey), `${X25519_KEY_BYTES} bytes`);
+  checkBytes(peerPublicKey, 'peerPublicKey', (n) => n === X25519_KEY_BYTES, `${X25519_KEY_BYTES} bytes`);
   const s = subtle();
   const peer = await s.importKey('raw', bufferSource(peerPublicKey), ALGORITHM, true, []);
   let bits: ArrayBuffer;
@@ -61,7 +62,7 @@ export async function x25519SharedSecret(privateKey: CryptoKey, peerPublicKey: U
 /** The 32 raw private-key bytes, read out of the PKCS#8 export (RFC 8410 §7). */
 export async function exportX25519PrivateKey(privateKey: CryptoKey): Promise<Uint8Array> {
   checkPrivateKey(privateKey);
-  check(privateKey.extractable, 'privateKey', 'a non-extractable CryptoKey', 'extractable to be exported');
+  if (!privateKey.extractable) throw new CohortError('INVALID_ARGUMENT', 'privateKey must be extractable to be exported (got a non-extractable X25519 CryptoKey)', { subject: 'privateKey' });
   const pkcs8 = new Uint8Array(await subtle().exportKey('pkcs8', privateKey));
   try {
     const ok = pkcs8.length === PKCS8_PREFIX.length + X25519_KEY_BYTES && PKCS8_PREFIX.every((b, i) => pkcs8[i] === b);
@@ -74,7 +75,7 @@ export async function exportX25519PrivateKey(privateKey: CryptoKey): Promise<Uin
 
 /** An extractable X25519 private CryptoKey (usage deriveBits) from 32 raw bytes. */
 export async function importX25519PrivateKey(raw: Uint8Array): Promise<CryptoKey> {
-  check(raw instanceof Uint8Array && raw.length === X25519_KEY_BYTES, 'raw', describeBytes(raw), `${X25519_KEY_BYTES} bytes`);
+  checkBytes(raw, 'raw', (n) => n === X25519_KEY_BYTES, `${X25519_KEY_BYTES} bytes`);
   const pkcs8 = new Uint8Array(PKCS8_PREFIX.length + X25519_KEY_BYTES);
   pkcs8.set(PKCS8_PREFIX);
   pkcs8.set(raw, PKCS8_PREFIX.length);
@@ -89,7 +90,7 @@ export async function importX25519PrivateKey(raw: Uint8Array): Promise<CryptoKey
 
 /** The public key of 32 raw private-key bytes: X25519(k, 9) (RFC 7748 §6.1). */
 export async function x25519PublicKeyOf(privateRaw: Uint8Array): Promise<Uint8Array> {
-  check(privateRaw instanceof Uint8Array && privateRaw.length === X25519_KEY_BYTES, 'privateRaw', describeBytes(privateRaw), `${X25519_KEY_BYTES} bytes`);
+  checkBytes(privateRaw, 'privateRaw', (n) => n === X25519_KEY_BYTES, `${X25519_KEY_BYTES} bytes`);
   const key = await importX25519PrivateKey(privateRaw);
   const s = subtle();
   const base = await s.importKey('raw', BASE_POINT, ALGORITHM, true, []);
@@ -98,7 +99,7 @@ export async function x25519PublicKeyOf(privateRaw: Uint8Array): Promise<Uint8Ar
 
 function checkPrivateKey(privateKey: CryptoKey): void {
   const ok = typeof CryptoKey !== 'undefined' && privateKey instanceof CryptoKey && privateKey.type === 'private' && privateKey.algorithm.name === 'X25519';
-  check(ok, 'privateKey', describeKey(privateKey), 'an X25519 private CryptoKey');
+  if (!ok) throw new CohortError('INVALID_ARGUMENT', `privateKey must be an X25519 private CryptoKey (got ${describeKey(privateKey)})`, { subject: 'privateKey' });
 }
 
 function lowOrderError(peerPublicKey: Uint8Array, cause?: unknown): CohortError {
@@ -112,10 +113,6 @@ function lowOrderError(peerPublicKey: Uint8Array, cause?: unknown): CohortError 
 function describeKey(key: unknown): string {
   if (typeof CryptoKey !== 'undefined' && key instanceof CryptoKey) return `a ${key.type} ${key.algorithm.name} CryptoKey`;
   return typeof key;
-}
-
-function describeBytes(value: unknown): string {
-  return value instanceof Uint8Array ? `${value.length} bytes` : typeof value;
 }
 
 function hex(bytes: Uint8Array): string {
