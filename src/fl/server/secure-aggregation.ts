@@ -1,7 +1,12 @@
 /**
  * Secure aggregation on the network server: what `FederationServerOptions.secureAggregation`
  * holds — the encoder settings every client is told in its Welcome (it must encode exactly as the
- * server decodes) and how the strategy is wrapped once the server's peers exist.
+ * server decodes; the fit configuration repeats them each round and the client checks) and how
+ * the strategy is wrapped once the server's peers exist. `networkSecureAggregation`
+ * (network-secagg.ts) builds both for SecAgg+ with the weighted fixed-point encoder.
+ *
+ * The settings are fixed when the server starts, not at the first round as in the simulator:
+ * clients join over time, and every one of them must be told the same encoder in its Welcome.
  */
 import { create } from '@bufbuild/protobuf';
 import { check } from '../../errors.js';
@@ -12,26 +17,26 @@ import type { ConfigValue } from '../types.js';
 import type { RemoteSecAggPeers } from './secagg-peers.js';
 
 /** The public encoder settings of a federation (Welcome field 6). */
-export interface SecureAggregationSettings {
+export interface SecAggWelcomeSettings {
   /** Encoder name; a client refuses one it does not know. */
   readonly encoder: string;
   /** Coordinates of an update are clipped to ±updateRange. */
   readonly updateRange: number;
-  /** Most inputs summed in one round (fixed-point headroom). */
+  /** Most inputs summed in one round (fixed-point headroom); the server admits no more clients. */
   readonly maxClients: number;
-  /** Example count of weight 1 (weighted encoders); absent = every client weighs 1. */
+  /** Example count of weight 1 (weighted encoders); absent = every client weighs 1. Clients announcing more are refused. */
   readonly weightCap?: number;
   /** Settings of other encoders (distributed DP...), passed through. */
   readonly parameters?: Readonly<Record<string, ConfigValue>>;
 }
 
 export interface ServerSecureAggregation {
-  readonly settings: SecureAggregationSettings;
+  readonly settings: SecAggWelcomeSettings;
   /** The secure strategy around `inner`, reaching clients through `peers`. */
   readonly wrap: (inner: Strategy, peers: RemoteSecAggPeers) => Strategy;
 }
 
-export function welcomeSettings(settings: SecureAggregationSettings): SecAggSettings {
+export function welcomeSettings(settings: SecAggWelcomeSettings): SecAggSettings {
   check(typeof settings.encoder === 'string' && settings.encoder.length > 0, 'secureAggregation.settings.encoder', settings.encoder, 'a non-empty name');
   check(Number.isFinite(settings.updateRange) && settings.updateRange > 0, 'secureAggregation.settings.updateRange', settings.updateRange, 'a finite number > 0');
   check(Number.isInteger(settings.maxClients) && settings.maxClients >= 1 && settings.maxClients < 2 ** 32, 'secureAggregation.settings.maxClients', settings.maxClients, 'an integer ≥ 1');

@@ -95,6 +95,15 @@ export function startSession(connection: FrameConnection, context: SessionContex
       refuse('rejected-client', 'INCOMPATIBLE_DATA', `client ${JSON.stringify(name)} announced ${numExamples} examples`, 4002);
       return undefined;
     }
+    const secure = context.welcome.secureAggregation;
+    if (secure !== undefined && secure.weightCap > 0 && numExamples > secure.weightCap) {
+      refuse('rejected-client', 'INCOMPATIBLE_DATA', `client ${JSON.stringify(name)} announced ${numExamples} examples, more than the secure-aggregation weight cap ${secure.weightCap} of this run (--secagg-weight-cap)`, 4002);
+      return undefined;
+    }
+    if (secure !== undefined && context.pool.size >= secure.maxClients && context.pool.get(name) === undefined) {
+      refuse('rejected-client', 'SERVER_FULL', `client ${JSON.stringify(name)} refused: ${context.pool.size} clients are connected, the most the secure-aggregation plan of this run holds (--secagg-max-clients ${secure.maxClients})`, 4003);
+      return undefined;
+    }
     if (context.finished()) {
       connection.send(errorFrame('RUN_FINISHED', 'the run has finished'));
       connection.close(1000, 'RUN_FINISHED');

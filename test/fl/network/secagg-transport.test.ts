@@ -205,6 +205,34 @@ describe('SecAgg exchange on the server', () => {
   });
 });
 
+describe('admission under secure aggregation', () => {
+  it('refuses a client announcing more examples than the weight cap, and clients beyond maxClients', async () => {
+    const secure = oneStage();
+    const names = ['c0', 'c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7', 'big'];
+    harness = await startHarness({ clients: names, rounds: 1, minClients: 7, secureAggregation: secure });
+    const big = new RawClient(harness.url);
+    await big.opened;
+    await big.hello('big', harness.tokens.get('big') as string, 1001);
+    const refusal = (await big.next('error')).body.value as { code: string; message: string };
+    expect(refusal.code).toBe('INCOMPATIBLE_DATA');
+    expect(refusal.message).toBe('client "big" announced 1001 examples, more than the secure-aggregation weight cap 1000 of this run (--secagg-weight-cap)');
+    expect(await big.closed).toBe(4002);
+    const joined: RawClient[] = [];
+    for (const name of names.slice(0, 7)) joined.push(await joinAs(harness, name));
+    const eighth = new RawClient(harness.url);
+    await eighth.opened;
+    await eighth.hello('c7', harness.tokens.get('c7') as string);
+    const full = (await eighth.next('error')).body.value as { code: string; message: string };
+    expect(full.code).toBe('SERVER_FULL');
+    expect(full.message).toMatch(/7 clients are connected, the most the secure-aggregation plan of this run holds \(--secagg-max-clients 7\)/);
+    expect(await eighth.closed).toBe(4003);
+    // A connected client may still reconnect (its new connection replaces the old one).
+    const again = await joinAs(harness, 'c0');
+    expect(harness.server.pool.size).toBe(7);
+    for (const client of [...joined, again]) client.close();
+  });
+});
+
 describe('SecAgg exchange in the client runtime', () => {
   const iris = loadBundledDataset('iris') as NonNullable<ReturnType<typeof loadBundledDataset>>;
   const data = subset(iris, Array.from({ length: 30 }, (_, i) => i * 5));
