@@ -8,6 +8,7 @@
  */
 import { check } from '../../errors.js';
 import type { PaillierAggregationSettings } from '../encrypted-aggregation/simulation.js';
+import { checkSecureAggregationConfig, type SecureAggregationSettings } from '../secure-aggregation/simulation.js';
 import { checkDpConfig, type DpSimulationConfig } from './privacy-config.js';
 
 export type OptimizerKind = 'sgd' | 'adam';
@@ -46,6 +47,8 @@ export interface SimulationConfig {
   readonly aggregation?: 'mean' | 'paillier';
   /** Key size, key holders and update range of --aggregation paillier (docs/encrypted-aggregation.md). */
   readonly paillier?: PaillierAggregationSettings;
+  /** SecAgg+: the server learns only the sum of the masked updates (docs/secure-aggregation.md). */
+  readonly secureAggregation?: SecureAggregationSettings;
 }
 
 export const DEFAULT_SIMULATION_CONFIG: SimulationConfig = {
@@ -83,4 +86,5 @@ export function checkSimulationConfig(config: SimulationConfig): void {
   check(Number.isFinite(config.fraction) && config.fraction > 0 && config.fraction <= 1, 'fraction', config.fraction, 'in (0, 1]');
   check(Number.isFinite(config.testFraction) && config.testFraction > 0 && config.testFraction < 1, 'testFraction', config.testFraction, 'in (0, 1)');
   if (config.dp !== undefined) checkDpConfig(config.dp);
+  if (config.secureAggregation !== undefined) checkSecureAggregationConfig(config);
 }

@@ -2,6 +2,7 @@
 import type { PartitionSummary } from '../../data/partition.js';
 import type { SimulationConfig } from './config.js';
 import type { PrivacySummary } from './privacy-config.js';
+import type { SecureAggregationSummary } from '../secure-aggregation/summary.js';
 
 export interface EvaluationSummary {
   readonly accuracy: number;
@@ -54,4 +55,6 @@ export interface SimulationResult {
   readonly timing: { readonly totalMs: number; readonly federatedMs: number; readonly workers: number; readonly backend: string };
   /** DP runs only: the guarantee, how it was accounted and whether the budget stopped the run. */
   readonly privacy?: PrivacySummary;
+  /** --secure-aggregation runs only: the SecAgg+ settings, dropouts per round and an aborted round. */
+  readonly secureAggregation?: SecureAggregationSummary;
 }

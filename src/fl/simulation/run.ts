@@ -20,6 +20,7 @@ import { formatModelSpec, initBackend, parseModelSpec } from '../../ml/index.js'
 import type { Metrics, OptimizerSpec } from '../../ml/model.js';
 import { runBudgetedFederation, type BudgetedFederationResult } from '../dp/budgeted-federation.js';
 import { setUpPaillierSimulation, type PaillierSimulation } from '../encrypted-aggregation/simulation.js';
+import { runUntilRoundAborted, setUpSecureAggregationSimulation, summarizeSecureAggregation, type AbortedRound, type SecureAggregationSimulation } from '../secure-aggregation/index.js';
 import { runFederation, type RoundResult } from '../server.js';
 import { createStrategy, parseStrategySpec } from '../strategies/index.js';
 import { runCentralized, type CentralizedRound } from './centralized.js';
@@ -83,11 +84,15 @@ export async function runSimulation(partial: Partial<SimulationConfig> = {}, hoo
     if (config.aggregation === 'paillier') {
       paillier = await setUpPaillierSimulation({ settings: config.paillier ?? {}, strategy, clients: plainClients, numParameters: executor.numParameters });
     }
-    const clients = paillier?.clients ?? plainClients;
+    const secure: SecureAggregationSimulation | undefined =
+      config.secureAggregation === undefined
+        ? undefined
+        : setUpSecureAggregationSimulation({ settings: config.secureAggregation, strategy, clients: plainClients, fraction: config.fraction });
+    const clients = paillier?.clients ?? secure?.clients ?? plainClients;
     const federatedStart = performance.now();
     let federatedMs = 0;
     const federationOptions = {
-      strategy: paillier?.strategy ?? strategy,
+      strategy: paillier?.strategy ?? secure?.strategy ?? strategy,
       clients,
       rounds: config.rounds,
       initialWeights: executor.initialWeights,
@@ -96,8 +101,11 @@ export async function runSimulation(partial: Partial<SimulationConfig> = {}, hoo
       onRound: (round: RoundResult) => hooks.onRound?.(toRound(round), config.rounds),
       ...(hooks.signal === undefined ? {} : { signal: hooks.signal }),
     };
-    const federation: Promise<BudgetedFederationResult> = (
-      plan === undefined ? runFederation(federationOptions) : runBudgetedFederation({ ...federationOptions, beforeRound: plan.beforeRound })
+    const runRounds = (options: typeof federationOptions) =>
+      plan === undefined ? runFederation(options) : runBudgetedFederation({ ...options, beforeRound: plan.beforeRound });
+    // A SecAgg+ round that loses too many clients aborts; the run then stops with the model so far.
+    const federation: Promise<BudgetedFederationResult & { abortedRound?: AbortedRound }> = (
+      secure === undefined ? runRounds(federationOptions) : runUntilRoundAborted(federationOptions, runRounds)
     ).then((value) => {
       federatedMs = performance.now() - federatedStart;
       return value;
@@ -126,7 +134,7 @@ export async function runSimulation(partial: Partial<SimulationConfig> = {}, hoo
       config,
       dataset: prepared.dataset,
       model: { spec: formatModelSpec(modelSpec), numParameters: executor.numParameters },
-      strategy: paillier?.strategy.name ?? strategy.name,
+      strategy: paillier?.strategy.name ?? secure?.strategy.name ?? strategy.name,
       partition: { spec: formatPartitionSpec(partitionSpec), clientIds, ...prepared.summary },
       initial: summarize(federated.initial as Metrics),
       rounds: federated.rounds.map(toRound),
@@ -134,6 +142,7 @@ export async function runSimulation(partial: Partial<SimulationConfig> = {}, hoo
       centralized: baseline === undefined ? null : summarizeCentralized(baseline.rounds, config.localEpochs),
       timing: { totalMs: performance.now() - started, federatedMs, workers, backend },
       ...(plan === undefined ? {} : { privacy: plan.summarize(federated.rounds.length, federated.stoppedEarly) }),
+      ...(secure === undefined ? {} : { secureAggregation: summarizeSecureAggregation(secure, federated.abortedRound) }),
     };
     return { result, weights: federated.weights };
   } finally {
