@@ -1,5 +1,6 @@
 /** The short plain-text summary `cohort simulate` prints when a run ends. */
 import type { SimulationResult } from '../fl/simulation/result.js';
+import { formatSecureAggregation } from './secure-aggregation-options.js';
 
 export function formatSimulationSummary(result: SimulationResult, written: readonly string[]): string {
   const { config, dataset, partition } = result;
@@ -22,6 +23,7 @@ export function formatSimulationSummary(result: SimulationResult, written: reado
     lines.push('', `gap to centralised: ${gap.toFixed(2)} points`);
   }
   if (result.privacy) lines.push('', ...formatPrivacy(result));
+  if (result.secureAggregation) lines.push('', ...formatSecureAggregation(result));
   lines.push('');
   const clientRows: string[][] = [['client', 'examples', ...partition.classNames]];
   partition.clients.forEach((client, i) => {

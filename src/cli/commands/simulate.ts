@@ -9,7 +9,7 @@
  */
 import type { Command } from 'commander';
 import { CohortError } from '../../errors.js';
-import { runSimulation, type SimulationConfig, type SimulationResult } from '../../fl/index.js';
+import { checkSimulationConfig, runSimulation, type SimulationConfig, type SimulationResult } from '../../fl/index.js';
 import { buildReportHtml } from '../../web/report.js';
 import { loadChartJsSource } from '../../web/report-assets.js';
 import { addResultOutputOptions, checkResultOutputs, writeResultOutputs, type ResultOutputFlags } from '../output-file.js';
@@ -18,10 +18,11 @@ import { roundProgress } from '../progress.js';
 import { addPrivacyOptions, addTrainingOptions, privacyConfig, trainingConfig, type PrivacyFlags, type TrainingFlags } from '../simulate-options.js';
 import { formatSimulationSummary } from '../simulate-summary.js';
 import { numberFlag, parseChoiceFlag } from '../parse-flags.js';
+import { addSecureAggregationOptions, secureAggregationConfig, type SecureAggregationFlags } from '../secure-aggregation-options.js';
 
 export const DEFAULT_REPORT_FILE = 'cohort-report.html';
 
-interface SimulateFlags extends TrainingFlags, PrivacyFlags, ResultOutputFlags {
+interface SimulateFlags extends TrainingFlags, PrivacyFlags, ResultOutputFlags, SecureAggregationFlags {
   aggregation: 'mean' | 'paillier';
   paillierBits: number;
   paillierUpdateRange: number;
@@ -37,6 +38,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--aggregation <kind>', 'mean, or paillier: clients send Paillier-encrypted updates and 2-of-3 key holders decrypt only their sum', (raw: string) => parseChoiceFlag('--aggregation', raw, ['mean', 'paillier'] as const), 'mean')
     .option('--paillier-bits <bits>', 'federation key size for --aggregation paillier', numberFlag('--paillier-bits', { integer: true, min: 256, max: 4096 }), 2048)
     .option('--paillier-update-range <r>', 'with --aggregation paillier, update coordinates are clipped to ±r (clipped counts are reported)', numberFlag('--paillier-update-range', { greaterThan: 0 }), 1);
+  addSecureAggregationOptions(command);
   addResultOutputOptions(command, 'write the run result as JSON', DEFAULT_REPORT_FILE);
   command
     .action(async (flags: SimulateFlags) => {
@@ -49,11 +51,14 @@ async function simulate(flags: SimulateFlags): Promise<void> {
   const chartJs = outputs.report === undefined ? '' : loadChartJsSource();
 
   const dp = privacyConfig(flags);
+  const secureAggregation = secureAggregationConfig(flags);
   const config: SimulationConfig = {
     ...trainingConfig(flags),
     ...(dp === undefined ? {} : { dp }),
     ...(flags.aggregation === 'paillier' ? { aggregation: 'paillier', paillier: { keyBits: flags.paillierBits, updateRange: flags.paillierUpdateRange } } : {}),
+    ...(secureAggregation === undefined ? {} : { secureAggregation }),
   };
+  checkSimulationConfig(config); // bad --secagg-* values and combinations fail before the report is prepared
   const ledger = openPrivacyLedger(dp?.ledger);
 
   const controller = new AbortController();
