@@ -22,4 +22,5 @@ export * from './dp/statistics/index.js';
 export * from './crypto/paillier/index.js';
 export * from './fl/private-training.js';
 export * from './fl/encrypted-aggregation/index.js';
+export * from './fl/secure-aggregation/index.js';
 export * from './fl/dp/index.js';
