@@ -89,7 +89,7 @@ export function shamirSplitInField(secret: bigint, threshold: number, xs: readon
   const seen = new Set<number>();
   for (const x of xs) {
     checkAbscissa(x, prime, 'xs');
-    check(!seen.has(x), 'xs', `[${xs.join(', ')}]`, `distinct (x = ${x} appears twice)`);
+    if (seen.has(x)) throw new CohortError('INVALID_ARGUMENT', `xs must be distinct (got [${xs.join(', ')}], where x = ${x} appears twice)`, { subject: 'xs' });
     seen.add(x);
   }
   const random = requireSecure(rng, 'Shamir polynomial coefficients');
@@ -104,12 +104,14 @@ export function shamirSplitInField(secret: bigint, threshold: number, xs: readon
 export function shamirCombineInField(shares: readonly ShamirShare[], threshold: number, prime: bigint): bigint {
   check(typeof prime === 'bigint' && prime >= 3n, 'prime', prime, 'a prime bigint of at least 3');
   check(Number.isInteger(threshold) && threshold >= 1, 'threshold', threshold, 'a positive integer');
-  check(Array.isArray(shares), 'shares', typeof shares, 'an array of Shamir shares');
-  check(shares.length >= threshold, 'shares', `${shares.length} shares`, `at least threshold = ${threshold} shares`);
+  check(Array.isArray(shares), 'shares', shares, 'an array of Shamir shares');
+  if (shares.length < threshold) {
+    throw new CohortError('INVALID_ARGUMENT', `shares must number at least threshold = ${threshold} (got ${shares.length} shares)`, { subject: 'shares' });
+  }
   const seen = new Set<number>();
   for (const share of shares) {
     checkShare(share, prime, 'shares');
-    check(!seen.has(share.x), 'shares', `two shares with x = ${share.x}`, 'shares with distinct x');
+    if (seen.has(share.x)) throw new CohortError('INVALID_ARGUMENT', `shares must have distinct x (got two shares with x = ${share.x})`, { subject: 'shares' });
     seen.add(share.x);
   }
   return lagrangeAtZero(
