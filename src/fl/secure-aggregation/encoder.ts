@@ -14,10 +14,10 @@
  * wraps (src/secagg planFixedPoint: maxClients·range·scale < 2^31).
  *
  * Layout of one client's vector (length P + 2 for P parameters):
- *   [0]      the number of coordinates this client clipped, as an exact integer (the server
- *            learns only the total over the survivors);
- *   [1]      w_k·updateRange (quantised; all quantised coordinates share one range);
- *   [2..P+1] w_k·clip(Δ_k) (quantised).
+ *   [0]      w_k·updateRange (quantised; all quantised coordinates share one range);
+ *   [1..P]   w_k·clip(Δ_k) (quantised);
+ *   [P+1]    the number of coordinates this client clipped, as an exact integer (the server
+ *            learns only the total over the survivors).
  */
 import { secureRandom, type RandomSource } from '../../crypto/random.js';
 import { CohortError, check } from '../../errors.js';
@@ -55,6 +55,8 @@ export class WeightedFixedPointEncoder implements SecureUpdateEncoder {
   readonly weightCap: number | undefined;
   readonly plan: FixedPointPlan;
   private readonly rng: RandomSource;
+  /** Reused between encode calls (encode is synchronous) and zeroed after each. */
+  private scratch: Float64Array | undefined;
 
   constructor(settings: WeightedFixedPointSettings, options: { readonly rng?: RandomSource } = {}) {
     check(typeof settings === 'object' && settings !== null, 'settings', settings, 'an object');
@@ -95,7 +97,9 @@ export class WeightedFixedPointEncoder implements SecureUpdateEncoder {
     check(delta instanceof Float32Array && delta.length >= 1, 'delta', delta?.length, 'a non-empty Float32Array');
     const weight = this.weightOf(numExamples);
     const range = this.updateRange;
-    const values = new Float64Array(delta.length + 1);
+    const length = delta.length + 2;
+    if (this.scratch === undefined || this.scratch.length !== length) this.scratch = new Float64Array(length);
+    const values = this.scratch;
     values[0] = weight * range;
     let clipped = 0;
     for (let i = 0; i < delta.length; i++) {
@@ -112,19 +116,20 @@ export class WeightedFixedPointEncoder implements SecureUpdateEncoder {
       }
       values[i + 1] = weight * x;
     }
-    const quantized = quantize(values, this.plan, this.rng);
-    values.fill(0);
-    const out = new Uint32Array(delta.length + 2);
-    out[0] = clipped;
-    out.set(quantized, 1);
-    quantized.fill(0);
-    return out;
+    values[length - 1] = 0; // replaced by the exact clipped count below
+    try {
+      const out = quantize(values, this.plan, this.rng);
+      out[length - 1] = clipped;
+      return out;
+    } finally {
+      values.fill(0);
+    }
   }
 
   decode(sum: Uint32Array, contributors: number, numParameters: number, _round: number): { meanDelta: Float32Array; metrics: Record<string, number> } {
     check(sum instanceof Uint32Array && sum.length === this.encodedLength(numParameters), 'sum.length', sum?.length, `${numParameters + 2} (numParameters + 2)`);
     check(Number.isInteger(contributors) && contributors >= 1 && contributors <= this.maxClients, 'contributors', contributors, `an integer in [1, ${this.maxClients}] (maxClients)`);
-    const values = dequantizeSum(sum.subarray(1), this.plan);
+    const values = dequantizeSum(sum.subarray(0, numParameters + 1), this.plan);
     const weightSum = (values[0] as number) / this.updateRange;
     // Every weight is > 0 and at most 1, so Σw lies in (0, contributors]; anything else is a
     // wrapped or corrupted sum (the quantisation error is far below these bounds).
@@ -137,7 +142,7 @@ export class WeightedFixedPointEncoder implements SecureUpdateEncoder {
     for (let i = 0; i < numParameters; i++) meanDelta[i] = (values[i + 1] as number) / weightSum;
     const metrics: Record<string, number> = { weightSum };
     // The clipped count is exact while the largest possible total fits in 32 bits.
-    if (this.maxClients * numParameters < TWO_POW_32) metrics.clippedValues = sum[0] as number;
+    if (this.maxClients * numParameters < TWO_POW_32) metrics.clippedValues = sum[numParameters + 1] as number;
     return { meanDelta, metrics };
   }
 }

@@ -54,8 +54,8 @@ export class InProcessSecAggPeers implements SecAggPeers {
         throw new CohortError('NETWORK_ERROR', `client ${JSON.stringify(clientId)} dropped out (test dropout hook)`, { subject: clientId });
       }
     }
-    // Copies both ways, as a wire would: neither side keeps a view of the other's buffers.
-    const reply = await handler.handleSecAgg(message.slice());
-    return reply.slice();
+    // No extra copies: encode*Message makes fresh bytes and decode*Message copies what it keeps,
+    // so neither side holds a view of the other's buffers, as over a wire.
+    return handler.handleSecAgg(message);
   }
 }
