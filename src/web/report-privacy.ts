@@ -32,7 +32,7 @@ export function privacySection(result: SimulationResult): string {
       `target quantile ${adaptive.targetQuantile}, learning rate ${adaptive.learningRate}, count noise σ_b = ${formatEpsilon(adaptive.countNoiseStd)}, update noise multiplier ${formatEpsilon(adaptive.updateNoiseMultiplier)} (Andrew et al. 2021)`,
     ]);
   }
-  const ownerRows = privacy.owners.map((owner) => [owner.owner, formatEpsilon(owner.epsilon), String(owner.delta), formatEpsilon(owner.noiseMultiplier), formatEpsilon(owner.sampleRate), String(owner.steps)]);
+  const ownerRows = privacy.owners.map((owner) => [owner.owner, formatEpsilon(owner.epsilon), String(owner.delta), formatEpsilon(owner.noiseMultiplier), formatEpsilon(owner.sampleRate), String(owner.rounds ?? privacy.rounds), String(owner.steps)]);
   return `<section id="privacy">
 <h2>Privacy</h2>
 <p>Each data owner's guarantee is (ε, δ)-differential privacy for ${escapeHtml(privacy.unit)}: whatever an observer of the released model does, including or leaving out one protected unit changes the probability of any outcome by at most a factor e<sup>ε</sup>, except with probability δ. Smaller ε is more private.</p>
@@ -41,7 +41,7 @@ ${stop}
 ${table(['setting', 'value'], settings, 'privacy')}
 <details>
 <summary>Each data owner's guarantee</summary>
-${table(['owner', 'ε', 'δ', 'noise multiplier', 'sampling rate', 'steps'], ownerRows, 'owners')}
+${table(['owner', 'ε', 'δ', 'noise multiplier', 'sampling rate', 'rounds', 'steps'], ownerRows, 'owners')}
 </details>
 </section>`;
 }

@@ -105,6 +105,18 @@ describe('cohort simulate --dp sample', () => {
     expect(result.rounds[4]!.epsilon).toBe(privacy.epsilon);
     expect(stdout).toContain('privacy: sample-level DP (DP-SGD on every client), ε = ');
   });
+
+  it('with --fraction 0.4 each hospital’s ε is `cohort dp epsilon` for the steps it actually trained', async () => {
+    const accountant = 'rdp';
+    const { result } = await simulateJson(['--dp', 'sample', '--noise-multiplier', '1.2', '--delta', '0.00001', '--clip', '1', '--local-epochs', '1', '--fraction', '0.4', '--accountant', accountant]);
+    const privacy = result.privacy!;
+    expect(privacy.owners.reduce((sum, owner) => sum + owner.rounds, 0)).toBe(5 * 2);
+    for (const owner of privacy.owners) {
+      expect(owner.rounds).toBe(result.rounds.filter((round) => round.participants.includes(owner.owner)).length);
+      expect(owner.epsilon).toBe(owner.steps === 0 ? 0 : await dpEpsilon(owner.sampleRate, 1.2, owner.steps, 0.00001, accountant));
+    }
+    expect(privacy.epsilon).toBe(Math.max(...privacy.owners.map((owner) => owner.epsilon)));
+  });
 });
 
 describe('cohort simulate --dp: bad input → exit 2 and one line naming the flag and value', () => {

@@ -1,32 +1,18 @@
 /**
- * The round loop with an enforced privacy budget: `runFederation` (src/fl/server.ts), asking a
- * gate before every round whether it may start. A refused round is never started; the run stops
- * cleanly with the global model of the last completed round, and the result says why.
- *
- * The gate is asked before round 1 and then between rounds (after round t's `onRound`), which is
- * the point where the round loop checks its abort signal; the loop is stopped through that signal
- * and the model so far is taken from the strategy's last aggregate.
+ * The round loop with an enforced privacy budget: `runFederation` (src/fl/server.ts) with a gate
+ * asked in every round after the strategy has chosen its clients and before any of them trains
+ * (budget-gate.ts). A refused round is never started; the run stops cleanly with the global model
+ * of the last completed round, and the result says why.
  */
-import { CohortError, check } from '../../errors.js';
+import { check } from '../../errors.js';
 import type { Metrics } from '../../ml/model.js';
 import { runFederation, type FederationResult, type RoundResult, type RunFederationOptions } from '../server.js';
 import type { AggregateFitContext, AggregateFitResult, Strategy } from '../strategy.js';
-
-export interface RoundGateDecision {
-  readonly allowed: boolean;
-  /** Why a round was refused (shown to users). */
-  readonly reason?: string;
-}
+import { budgetStopOf, gateRounds, type BudgetStop, type RoundGate } from './budget-gate.js';
 
 export interface BudgetedFederationOptions extends RunFederationOptions {
-  /** Asked before each round; a refusal stops the run before that round. */
-  readonly beforeRound: (round: number) => Promise<RoundGateDecision> | RoundGateDecision;
-}
-
-export interface BudgetStop {
-  /** The round that was refused (it did not run). */
-  readonly round: number;
-  readonly reason: string;
+  /** Asked in each round, once the clients are chosen; a refusal stops the run before that round trains. */
+  readonly beforeRound: RoundGate;
 }
 
 export interface BudgetedFederationResult extends FederationResult {
@@ -34,38 +20,16 @@ export interface BudgetedFederationResult extends FederationResult {
   readonly stoppedEarly?: BudgetStop;
 }
 
-class BudgetReached extends Error {
-  constructor(readonly stop: BudgetStop) {
-    super(stop.reason);
-  }
-}
-
 export async function runBudgetedFederation(options: BudgetedFederationOptions): Promise<BudgetedFederationResult> {
   check(typeof options.beforeRound === 'function', 'beforeRound', options.beforeRound, 'a function');
-  const firstRound = options.firstRound ?? 1;
-  const lastRound = firstRound + options.rounds - 1;
-  let initial: Metrics | undefined;
+  const recorder = recordingStrategy(gateRounds(options.strategy, options.beforeRound));
   const evaluateGlobal = options.evaluateGlobal;
-
-  const first = await options.beforeRound(firstRound);
-  if (!first.allowed) {
-    // Nothing may run: the result is the initial model.
-    const weights = options.strategy.initialize ? await options.strategy.initialize(options.initialWeights) : options.initialWeights;
-    initial = evaluateGlobal ? await evaluateGlobal(weights, 0) : undefined;
-    const stoppedEarly = { round: firstRound, reason: first.reason ?? `round ${firstRound} refused` };
-    return initial === undefined ? { weights, rounds: [], stoppedEarly } : { weights, rounds: [], initial, stoppedEarly };
-  }
-
-  const recorder = recordingStrategy(options.strategy);
+  let initial: Metrics | undefined;
   const rounds: RoundResult[] = [];
-  const controller = new AbortController();
-  const signal = options.signal === undefined ? controller.signal : AbortSignal.any([options.signal, controller.signal]);
-  let stop: BudgetStop | undefined;
   try {
-    const result = await runFederation({
+    return await runFederation({
       ...options,
       strategy: recorder.strategy,
-      signal,
       ...(evaluateGlobal === undefined
         ? {}
         : {
@@ -78,23 +42,18 @@ export async function runBudgetedFederation(options: BudgetedFederationOptions):
       onRound: async (round) => {
         rounds.push(round);
         await options.onRound?.(round);
-        if (round.round >= lastRound) return;
-        const next = await options.beforeRound(round.round + 1);
-        if (!next.allowed) {
-          stop = { round: round.round + 1, reason: next.reason ?? `round ${round.round + 1} refused` };
-          controller.abort(new BudgetReached(stop));
-        }
       },
     });
-    return result;
   } catch (error) {
-    if (stop === undefined || options.signal?.aborted) throw error;
+    const stoppedEarly = budgetStopOf(error);
+    if (stoppedEarly === undefined) throw error;
+    // The model so far: the last aggregate, or the (initialised) starting weights if no round ran.
     const weights = recorder.lastWeights() ?? options.initialWeights;
-    return initial === undefined ? { weights, rounds, stoppedEarly: stop } : { weights, rounds, initial, stoppedEarly: stop };
+    return initial === undefined ? { weights, rounds, stoppedEarly } : { weights, rounds, initial, stoppedEarly };
   }
 }
 
-/** A transparent wrapper that remembers the last aggregated weights (the model so far). */
+/** A transparent wrapper that remembers the last weights the run produced (the model so far). */
 function recordingStrategy(inner: Strategy): { strategy: Strategy; lastWeights: () => Float32Array | undefined } {
   let last: Float32Array | undefined;
   const strategy: Strategy = {
@@ -106,15 +65,16 @@ function recordingStrategy(inner: Strategy): { strategy: Strategy; lastWeights: 
       last = result.weights;
       return result;
     },
-    ...(inner.initialize ? { initialize: (weights: Float32Array) => (inner.initialize as NonNullable<Strategy['initialize']>).call(inner, weights) } : {}),
+    ...(inner.initialize
+      ? {
+          initialize: async (weights: Float32Array) => {
+            last = await (inner.initialize as NonNullable<Strategy['initialize']>).call(inner, weights);
+            return last;
+          },
+        }
+      : {}),
     ...(inner.configureEvaluate ? { configureEvaluate: (context) => (inner.configureEvaluate as NonNullable<Strategy['configureEvaluate']>).call(inner, context) } : {}),
     ...(inner.aggregateEvaluate ? { aggregateEvaluate: (context) => (inner.aggregateEvaluate as NonNullable<Strategy['aggregateEvaluate']>).call(inner, context) } : {}),
   };
-  return {
-    strategy,
-    lastWeights: () => {
-      if (last !== undefined && !(last instanceof Float32Array)) throw new CohortError('INTERNAL', 'strategy returned non-Float32Array weights');
-      return last;
-    },
-  };
+  return { strategy, lastWeights: () => last };
 }

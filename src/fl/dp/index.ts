@@ -8,5 +8,6 @@ export * from './fit-config-keys.js';
 export * from './dp-fedavg.js';
 export * from './client-fit.js';
 export * from './round-budget.js';
+export * from './budget-gate.js';
 export * from './budgeted-federation.js';
 export * from './local-dp.js';

@@ -4,9 +4,11 @@
  * sends, whatever the server does. This wrapper adds each chosen client's DP-SGD settings to its
  * fit configuration; the client side (client-fit.ts) runs exactly that many steps, and the server
  * accounts exactly those steps per owner. Aggregation is the inner strategy's, untouched
- * (post-processing of DP outputs).
+ * (post-processing of DP outputs). A client for which there are no settings (one that joined a
+ * server with too little data to be protected) is not offered to the inner strategy at all.
  */
-import { check } from '../../errors.js';
+import { CohortError, check } from '../../errors.js';
+import type { ClientInfo } from '../types.js';
 import type { AggregateEvaluateContext, AggregateFitContext, AggregateFitResult, ConfigureFitContext, EvaluateInstruction, FitInstruction, Strategy } from '../strategy.js';
 import { LOCAL_DP_CLIPPING_NORM_KEY, LOCAL_DP_NOISE_MULTIPLIER_KEY, LOCAL_DP_SAMPLE_RATE_KEY, LOCAL_DP_STEPS_KEY } from './fit-config-keys.js';
 
@@ -34,7 +36,8 @@ export class LocalDp implements Strategy {
 
   constructor(
     readonly inner: Strategy,
-    private readonly settingsOf: (clientId: string) => LocalDpSettings,
+    /** A client's DP-SGD settings, or undefined when it cannot be protected (it then sits the rounds out). */
+    private readonly settingsOf: (client: ClientInfo) => LocalDpSettings | undefined,
   ) {
     check(typeof inner === 'object' && inner !== null && typeof inner.configureFit === 'function', 'inner', inner, 'a Strategy');
     check(typeof settingsOf === 'function', 'settingsOf', settingsOf, 'a function');
@@ -50,20 +53,31 @@ export class LocalDp implements Strategy {
   }
 
   async configureFit(context: ConfigureFitContext): Promise<readonly FitInstruction[]> {
-    const instructions = await this.inner.configureFit(context);
+    const settings = new Map<string, LocalDpSettings>();
+    for (const client of context.clients) {
+      const found = this.settingsOf(client);
+      if (found === undefined) continue;
+      checkLocalDpSettings(found, `settings of ${client.id}`);
+      settings.set(client.id, found);
+    }
+    if (settings.size === 0) {
+      throw new CohortError('ROUND_INCOMPLETE', `round ${context.round}: none of the ${context.clients.length} available client(s) can train under sample-level DP`, { subject: 'clients' });
+    }
+    const eligible = settings.size === context.clients.length ? context.clients : context.clients.filter((client) => settings.has(client.id));
+    const instructions = await this.inner.configureFit({ ...context, clients: eligible });
     return instructions.map((instruction) => {
-      const settings = this.settingsOf(instruction.clientId);
-      checkLocalDpSettings(settings, `settings of ${instruction.clientId}`);
+      const chosen = settings.get(instruction.clientId);
+      if (chosen === undefined) throw new CohortError('INTERNAL', `round ${context.round}: inner strategy ${this.inner.name} chose client ${JSON.stringify(instruction.clientId)} it was not offered`);
       return {
         ...instruction,
         config: {
           ...instruction.config,
           extra: {
             ...instruction.config.extra,
-            [LOCAL_DP_NOISE_MULTIPLIER_KEY]: settings.noiseMultiplier,
-            [LOCAL_DP_CLIPPING_NORM_KEY]: settings.clippingNorm,
-            [LOCAL_DP_SAMPLE_RATE_KEY]: settings.sampleRate,
-            [LOCAL_DP_STEPS_KEY]: settings.steps,
+            [LOCAL_DP_NOISE_MULTIPLIER_KEY]: chosen.noiseMultiplier,
+            [LOCAL_DP_CLIPPING_NORM_KEY]: chosen.clippingNorm,
+            [LOCAL_DP_SAMPLE_RATE_KEY]: chosen.sampleRate,
+            [LOCAL_DP_STEPS_KEY]: chosen.steps,
           },
         },
       };

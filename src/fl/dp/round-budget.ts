@@ -1,16 +1,25 @@
 /**
  * The enforced privacy budget of a federated run. Before each round the server asks what every
- * data owner will have spent once that round is done (the accountant's tight total for the run so
- * far, from a `PrivacySchedule`), and refuses the round if any owner would go past the run's
- * (ε, δ) or past what the owner's ledger account still allows. A granted round is paid for in the
- * ledger BEFORE it runs (a crash mid-round never leaves a release unpaid).
+ * data owner taking part will have spent once that round is done (the accountant's tight total
+ * for the rounds that owner took part in), and refuses the round if any of them would go past the
+ * run's (ε, δ) or past what the owner's ledger account still allows. A granted round is paid for
+ * in the ledger BEFORE it runs (a crash mid-round never leaves a release unpaid).
  *
- * Ledger entries: one per owner per round, holding the increase of the owner's tight total
- * ε_t − ε_{t−1} (δ is charged once, with the first round). The ledger adds entries by basic
- * composition, so the recorded total of the run is Σ_t (ε_t − ε_{t−1}) = ε_T, the accountant's
- * total, not a sum of per-round ε's (docs/privacy-budget.md: a tightly accounted run records its
- * total). Each increment is rounded up by one ulp so that the decimal the ledger records never
- * understates it.
+ * Who takes part: at user level (DP-FedAvg) every client available for the round is an input of
+ * the Poisson-subsampled Gaussian mechanism, sampled or not; at sample level (DP-SGD on the
+ * clients) only the clients chosen to train touch their records. So an owner is charged only for
+ * the rounds it is part of, and the run's ε is the largest over owners.
+ *
+ * Ledger entries: one per taking-part owner per round, holding the increase of the owner's tight
+ * total ε_t − ε_{t−1} (δ once, with its first round). The ledger adds entries by basic composition,
+ * so the recorded total of the run is Σ (ε_t − ε_{t−1}) = ε_T, the accountant's total, not a sum of
+ * per-round ε's (docs/privacy-budget.md: a tightly accounted run records its total). Each increment
+ * is rounded up by one ulp so that the decimal the ledger records never understates it.
+ *
+ * A round asked for again (a network round retried after too few replies, or re-run after a crash)
+ * is charged again, as a further round of the owners taking part: they may have trained and sent
+ * in the first attempt. Entries carry the owner's running totals in their details, so `restore()`
+ * picks a run up from the ledger after a restart.
  */
 import { type BudgetLedger, type JsonObject, type PrivacyBudget, type SpendRequest } from '../../dp/budget-ledger.js';
 import { CohortError, check } from '../../errors.js';
@@ -21,15 +30,21 @@ export interface OwnerPrivacy {
   readonly delta: number;
 }
 
-/** What each owner has spent after `rounds` rounds of the run (rounds = 0: nothing). */
-export type PrivacySchedule = (rounds: number) => readonly OwnerPrivacy[];
+/** One owner's guarantee after it took part in `rounds` rounds of the run (0 rounds: ε = δ = 0). */
+export type OwnerSchedule = (rounds: number) => { readonly epsilon: number; readonly delta: number };
 
 export interface RoundBudgetOptions {
   /** The run's cap; ε = Infinity leaves only the ledger's limit. */
   readonly budget: PrivacyBudget;
-  readonly schedule: PrivacySchedule;
+  /** Each owner's schedule (asked when the owner first takes part). */
+  readonly scheduleOf: (owner: string) => OwnerSchedule;
+  /**
+   * The ledger budget of an owner the ledger does not know yet (asked once per owner). Absent: such
+   * an owner has no budget, and the ledger refuses its rounds. An existing budget always rules.
+   */
+  readonly ledgerBudgetOf?: (owner: string) => PrivacyBudget;
   readonly ledger: BudgetLedger;
-  /** Identifies the run in idempotency keys ("<runId>:round-<t>"). */
+  /** Identifies the run in idempotency keys ("<runId>:round-<t>", repeats "…:attempt-<k>"). */
   readonly runId: string;
   /** What the spends pay for, e.g. "DP-FedAvg on breast-cancer". */
   readonly purpose: string;
@@ -41,11 +56,19 @@ export type RoundDecision =
   | { readonly allowed: true; readonly spent: readonly OwnerPrivacy[] }
   | { readonly allowed: false; readonly reason: string; readonly limit: 'run' | 'ledger'; readonly wouldSpend: readonly OwnerPrivacy[] };
 
+/** An owner's totals after each round it paid for, oldest first. */
+interface Timeline {
+  rounds: number;
+  readonly points: { readonly round: number; readonly total: OwnerPrivacy }[];
+}
+
 export class RoundBudget {
   private readonly options: RoundBudgetOptions;
   private lastRound = 0;
-  private previous: ReadonlyMap<string, OwnerPrivacy> = new Map();
-  private readonly history: (readonly OwnerPrivacy[])[] = [];
+  private readonly attempts = new Map<number, number>();
+  private readonly owners = new Map<string, Timeline>();
+  private readonly schedules = new Map<string, OwnerSchedule>();
+  private readonly ledgerChecked = new Set<string>();
 
   constructor(options: RoundBudgetOptions) {
     check(typeof options === 'object' && options !== null, 'options', options, 'an object');
@@ -53,23 +76,41 @@ export class RoundBudget {
     check(typeof budget === 'object' && budget !== null, 'budget', budget, 'an object {epsilon, delta}');
     check(budget.epsilon > 0, 'budget.epsilon', budget.epsilon, 'a number > 0 (Infinity for no cap)');
     check(budget.delta >= 0 && budget.delta < 1, 'budget.delta', budget.delta, 'in [0, 1)');
-    check(typeof options.schedule === 'function', 'schedule', options.schedule, 'a function');
+    check(typeof options.scheduleOf === 'function', 'scheduleOf', options.scheduleOf, 'a function');
     check(typeof options.runId === 'string' && options.runId.length > 0, 'runId', options.runId, 'a non-empty string');
     this.options = options;
   }
 
-  /** Owners' totals after each granted round (index 0 = round 1). */
-  get spentPerRound(): readonly (readonly OwnerPrivacy[])[] {
-    return this.history;
+  /** Rounds `owner` has been charged for in this run. */
+  roundsOf(owner: string): number {
+    return this.owners.get(owner)?.rounds ?? 0;
   }
 
-  /** Decides round `round` (the rounds must come in order 1, 2, ...) and, if allowed, pays for it. */
-  async beforeRound(round: number): Promise<RoundDecision> {
-    check(round === this.lastRound + 1, 'round', round, `the next round (${this.lastRound + 1})`);
+  /** Owners charged so far, in the order they first took part. */
+  knownOwners(): string[] {
+    return [...this.owners.keys()];
+  }
+
+  /** Every known owner's total once round `round` was paid (owners not yet charged by then: 0). */
+  totalsAfter(round: number): OwnerPrivacy[] {
+    return [...this.owners.entries()].map(([owner, timeline]) => {
+      let total: OwnerPrivacy = { owner, epsilon: 0, delta: 0 };
+      for (const point of timeline.points) if (point.round <= round) total = point.total;
+      return total;
+    });
+  }
+
+  /**
+   * Decides round `round` for the owners taking part and, if allowed, pays for it. Rounds come in
+   * order; the last round may be asked again (a retry), and is then charged again.
+   */
+  async beforeRound(round: number, participants: readonly string[]): Promise<RoundDecision> {
+    check(Number.isSafeInteger(round) && (round === this.lastRound + 1 || (round === this.lastRound && round >= 1)), 'round', round, `the next round (${this.lastRound + 1}) or a repeat of round ${this.lastRound}`);
+    check(Array.isArray(participants) && new Set(participants).size === participants.length, 'participants', participants, 'a list of distinct owners');
     const { budget, ledger } = this.options;
-    const after = this.options.schedule(round);
+    const after = participants.map((owner): OwnerPrivacy => ({ owner, ...this.scheduleFor(owner)(this.roundsOf(owner) + 1) }));
     for (const owner of after) {
-      if (owner.epsilon > budget.epsilon || owner.delta > budget.delta) {
+      if (!(owner.epsilon <= budget.epsilon && owner.delta <= budget.delta)) {
         return {
           allowed: false,
           limit: 'run',
@@ -78,21 +119,31 @@ export class RoundBudget {
         };
       }
     }
+    const attempt = round === this.lastRound ? (this.attempts.get(round) ?? 1) + 1 : 1;
     const requests: SpendRequest[] = after.map((owner) => {
-      const before = this.previous.get(owner.owner);
-      const epsilonIncrease = before === undefined ? owner.epsilon : Math.max(0, owner.epsilon - before.epsilon);
-      const deltaIncrease = before === undefined ? owner.delta : Math.max(0, owner.delta - before.delta);
+      const before = this.latest(owner.owner);
+      const epsilonIncrease = Math.max(0, owner.epsilon - before.epsilon);
+      const deltaIncrease = Math.max(0, owner.delta - before.delta);
       return {
         owner: owner.owner,
         epsilon: epsilonIncrease === 0 ? 0 : nextUp(epsilonIncrease),
         delta: deltaIncrease,
         purpose: `${this.options.purpose}, round ${round}`,
-        details: { ...(this.options.details ?? {}), round, runId: this.options.runId, epsilonTotal: owner.epsilon, deltaTotal: owner.delta },
-        idempotencyKey: `${this.options.runId}:round-${round}`,
+        details: {
+          ...(this.options.details ?? {}),
+          round,
+          attempt,
+          runId: this.options.runId,
+          rounds: this.roundsOf(owner.owner) + 1,
+          epsilonTotal: owner.epsilon,
+          deltaTotal: owner.delta,
+        },
+        idempotencyKey: `${this.options.runId}:round-${round}${attempt === 1 ? '' : `:attempt-${attempt}`}`,
       };
     });
     try {
-      await ledger.spendAll(requests);
+      await this.giveNewOwnersBudgets(participants);
+      if (requests.length > 0) await ledger.spendAll(requests);
     } catch (error) {
       if (error instanceof CohortError && error.code === 'DP_BUDGET_EXCEEDED') {
         return { allowed: false, limit: 'ledger', wouldSpend: after, reason: `round ${round} refused by the privacy ledger: ${error.message}` };
@@ -100,9 +151,65 @@ export class RoundBudget {
       throw error;
     }
     this.lastRound = round;
-    this.previous = new Map(after.map((owner) => [owner.owner, owner]));
-    this.history.push(after);
+    this.attempts.set(round, attempt);
+    for (const total of after) this.record(total.owner, round, total);
     return { allowed: true, spent: after };
+  }
+
+  /**
+   * Picks the run up from the ledger after a restart: every entry of this run id carries the
+   * owner's rounds and totals, so the next round continues from what was already paid.
+   */
+  async restore(): Promise<void> {
+    const { ledger, runId } = this.options;
+    const found: { owner: string; round: number; attempt: number; rounds: number; total: OwnerPrivacy }[] = [];
+    for (const owner of await ledger.owners()) {
+      for (const entry of await ledger.history(owner)) {
+        const d = entry.details;
+        if (d.runId !== runId || typeof d.round !== 'number' || typeof d.rounds !== 'number' || typeof d.epsilonTotal !== 'number' || typeof d.deltaTotal !== 'number') continue;
+        found.push({ owner, round: d.round, attempt: typeof d.attempt === 'number' ? d.attempt : 1, rounds: d.rounds, total: { owner, epsilon: d.epsilonTotal, delta: d.deltaTotal } });
+      }
+    }
+    found.sort((a, b) => a.round - b.round || a.attempt - b.attempt);
+    for (const item of found) {
+      this.lastRound = Math.max(this.lastRound, item.round);
+      this.attempts.set(item.round, Math.max(this.attempts.get(item.round) ?? 0, item.attempt));
+      this.ledgerChecked.add(item.owner);
+      this.record(item.owner, item.round, item.total, item.rounds);
+    }
+  }
+
+  private scheduleFor(owner: string): OwnerSchedule {
+    let schedule = this.schedules.get(owner);
+    if (schedule === undefined) {
+      schedule = this.options.scheduleOf(owner);
+      this.schedules.set(owner, schedule);
+    }
+    return schedule;
+  }
+
+  private latest(owner: string): OwnerPrivacy {
+    const points = this.owners.get(owner)?.points;
+    return points?.[points.length - 1]?.total ?? { owner, epsilon: 0, delta: 0 };
+  }
+
+  private record(owner: string, round: number, total: OwnerPrivacy, rounds?: number): void {
+    let timeline = this.owners.get(owner);
+    if (timeline === undefined) {
+      timeline = { rounds: 0, points: [] };
+      this.owners.set(owner, timeline);
+    }
+    timeline.rounds = rounds ?? timeline.rounds + 1;
+    timeline.points.push({ round, total });
+  }
+
+  private async giveNewOwnersBudgets(owners: readonly string[]): Promise<void> {
+    const budgetOf = this.options.ledgerBudgetOf;
+    for (const owner of owners) {
+      if (this.ledgerChecked.has(owner)) continue;
+      if (budgetOf !== undefined && (await this.options.ledger.getBudget(owner)) === undefined) await this.options.ledger.setBudget(owner, budgetOf(owner));
+      this.ledgerChecked.add(owner);
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 /**
- * The differential-privacy settings of a simulation run (`cohort simulate --dp ...`) and what the
- * run result reports about privacy. docs/dp-federated.md explains the two levels.
+ * The differential-privacy settings of a federated run (`cohort simulate --dp ...`, and the network
+ * server's `cohort server --dp ...`) and what the run result reports about privacy.
+ * docs/dp-federated.md explains the two levels.
  */
 import { check } from '../../errors.js';
 
@@ -31,6 +32,8 @@ export interface OwnerPrivacySummary {
   readonly sampleRate: number;
   /** Steps accounted (rounds for user level, DP-SGD steps for sample level). */
   readonly steps: number;
+  /** Rounds the owner was charged for: every round at user level, the rounds it trained in at sample level. */
+  readonly rounds: number;
 }
 
 export interface PrivacySummary {
@@ -48,7 +51,7 @@ export interface PrivacySummary {
   /** Per-round (user level) or per-step (sample level) sampling probability. */
   readonly sampleRate: number;
   readonly clippingNorm: number;
-  /** Rounds accounted (= rounds run). */
+  /** Rounds run (each owner's own count is in `owners`). */
   readonly rounds: number;
   /** Present when the budget stopped the run before its last planned round. */
   readonly stoppedEarly?: { readonly round: number; readonly reason: string };

@@ -1,16 +1,18 @@
 /**
- * What both DP levels of a simulation share: the privacy schedule (what each data owner has spent
- * after t rounds, by the same accountant calls as `cohort dp epsilon`), the round gate that
- * enforces the budget and pays the ledger, noise calibration, and the run's privacy summary.
+ * What both DP levels share, in a simulation and on the network server alike: each owner's privacy
+ * schedule (what it has spent after taking part in t rounds, by the same accountant calls as
+ * `cohort dp epsilon`), the round gate that enforces the budget and pays the ledger, noise
+ * calibration, and the run's privacy summary. Owners may be known before the run (a simulation's
+ * clients) or appear while it runs (clients joining a server).
  */
 import type { RandomSource } from '../../crypto/random.js';
 import type { BudgetLedger } from '../../dp/budget-ledger.js';
 import { InMemoryBudgetLedger } from '../../dp/budget-ledger-memory.js';
 import { CohortError } from '../../errors.js';
-import type { BudgetStop, RoundGateDecision } from '../dp/budgeted-federation.js';
+import type { BudgetStop, RoundGate } from '../dp/budget-gate.js';
 import { calibrateNoiseMultiplier, subsampledGaussianEpsilon } from '../dp/accounting.js';
 import type { DpRoundRecord } from '../dp/dp-fedavg.js';
-import { RoundBudget, ensureBudgets, type OwnerPrivacy } from '../dp/round-budget.js';
+import { RoundBudget, type OwnerSchedule } from '../dp/round-budget.js';
 import type { FedAvgOptions, StrategySpec } from '../strategies/index.js';
 import type { Strategy } from '../strategy.js';
 import type { SimulationConfig } from './config.js';
@@ -27,16 +29,20 @@ export interface PrivacyHooks {
 }
 
 export interface PrivatePlan {
+  /** The private strategy (DP-FedAvg around the chosen one, or DP-SGD settings on every client). */
   readonly strategy: Strategy;
-  readonly beforeRound: (round: number) => Promise<RoundGateDecision>;
+  /** The budget gate: asked in each round once its clients are chosen (budget-gate.ts). */
+  readonly beforeRound: RoundGate;
   /** ε after `round` rounds (the largest over owners). */
   epsilonAfter(round: number): number;
   /** User level: what DP-FedAvg did in `round`. */
   roundRecord(round: number): DpRoundRecord | undefined;
   summarize(roundsRun: number, stoppedEarly: BudgetStop | undefined): PrivacySummary;
+  /** Continues a run's accounting from what the ledger already holds for its run id (a restarted server). */
+  restore(): Promise<void>;
 }
 
-/** One owner's mechanism: `stepsPerRound` Poisson-subsampled Gaussian steps each round. */
+/** One owner's mechanism: `stepsPerRound` Poisson-subsampled Gaussian steps each round it takes part in. */
 export interface OwnerMechanism {
   readonly owner: string;
   readonly noiseMultiplier: number;
@@ -44,13 +50,25 @@ export interface OwnerMechanism {
   readonly stepsPerRound: number;
 }
 
+/** The run settings the privacy plan reads (a SimulationConfig, or a network server's flags). */
+export type PlanSettings = Pick<SimulationConfig, 'data' | 'rounds' | 'fraction' | 'batchSize' | 'localEpochs' | 'strategy'>;
+
 export interface PlanInput {
-  readonly config: SimulationConfig;
+  readonly config: PlanSettings;
   readonly dp: DpSimulationConfig;
   readonly strategySpec: StrategySpec;
   readonly strategyOptions: FedAvgOptions;
+  /** Clients known before the run, in order (all of a simulation's; none for a server). */
   readonly clientIds: readonly string[];
   readonly clientSizes: readonly number[];
+  /** K, the clients of the federation, for the user-level checks (default: clientIds.length). */
+  readonly population?: number;
+  /**
+   * Sample level, clients that appear during the run: called when one cannot be protected (its data
+   * is too small for --delta or the target ε); it is then left out of the rounds. Without it such a
+   * client stops the run with the error.
+   */
+  readonly onUnprotectable?: (clientId: string, reason: string) => void;
   readonly hooks: PrivacyHooks;
 }
 
@@ -70,17 +88,37 @@ export function calibrateForTarget(dp: DpSimulationConfig, sampleRate: number, s
   }
 }
 
+export interface PlanExtras {
+  readonly calibrated: boolean;
+  readonly unit: string;
+  /** Who pays for a round: every available client (user level, default) or the clients chosen to train (sample level). */
+  readonly charge?: 'available' | 'chosen';
+  readonly roundRecord?: (round: number) => DpRoundRecord | undefined;
+  readonly describe?: () => Partial<PrivacySummary>;
+}
+
 /**
- * The schedule, gate and summary shared by both levels, from each owner's mechanism. ε per owner
- * after t rounds is one accountant call on (σ, q, t·stepsPerRound, δ), memoised.
+ * The schedule, gate and summary shared by both levels, from each owner's mechanism (a list, or a
+ * function for owners that appear during the run). ε of an owner after it took part in t rounds is
+ * one accountant call on (σ, q, t·stepsPerRound, δ), memoised.
  */
 export async function budgetedPlan(
   input: PlanInput,
-  mechanisms: readonly OwnerMechanism[],
+  mechanisms: readonly OwnerMechanism[] | ((owner: string) => OwnerMechanism),
   strategy: Strategy,
-  extras: { readonly calibrated: boolean; readonly unit: string; readonly roundRecord?: (round: number) => DpRoundRecord | undefined; readonly describe?: () => Partial<PrivacySummary> },
+  extras: PlanExtras,
 ): Promise<PrivatePlan> {
   const { dp, config, hooks } = input;
+  const known = typeof mechanisms === 'function' ? new Map<string, OwnerMechanism>() : new Map(mechanisms.map((mechanism) => [mechanism.owner, mechanism]));
+  const mechanismOf = (owner: string): OwnerMechanism => {
+    let mechanism = known.get(owner);
+    if (mechanism === undefined) {
+      if (typeof mechanisms !== 'function') throw new CohortError('INTERNAL', `no DP mechanism for client ${JSON.stringify(owner)}`);
+      mechanism = mechanisms(owner);
+      known.set(owner, mechanism);
+    }
+    return mechanism;
+  };
   const cache = new Map<string, number>();
   const epsilonOf = (mechanism: OwnerMechanism, rounds: number): number => {
     const steps = rounds * mechanism.stepsPerRound;
@@ -92,57 +130,65 @@ export async function budgetedPlan(
     }
     return epsilon;
   };
-  const schedule = (rounds: number): OwnerPrivacy[] =>
-    mechanisms.map((mechanism) => ({ owner: mechanism.owner, epsilon: epsilonOf(mechanism, rounds), delta: rounds === 0 ? 0 : dp.delta }));
-  const epsilonAfter = (rounds: number): number => Math.max(0, ...schedule(rounds).map((owner) => owner.epsilon));
+  const scheduleOf = (owner: string): OwnerSchedule => {
+    const mechanism = mechanismOf(owner);
+    return (rounds) => ({ epsilon: epsilonOf(mechanism, rounds), delta: rounds === 0 ? 0 : dp.delta });
+  };
 
   const budgetEpsilon = dp.targetEpsilon ?? Number.POSITIVE_INFINITY;
   const ledger = hooks.ledger ?? new InMemoryBudgetLedger();
-  // Owners new to the ledger get the run's budget (or, with no target, what the planned rounds spend).
-  const ledgerEpsilon = Number.isFinite(budgetEpsilon) ? budgetEpsilon : epsilonAfter(config.rounds);
-  await ensureBudgets(
-    ledger,
-    mechanisms.map((mechanism) => mechanism.owner),
-    { epsilon: ledgerEpsilon, delta: dp.delta },
-  );
   const runId = hooks.runId ?? `simulation-${globalThis.crypto.randomUUID()}`;
   const budget = new RoundBudget({
     budget: { epsilon: budgetEpsilon, delta: dp.delta },
-    schedule,
+    scheduleOf,
+    // Owners new to the ledger get the run's budget or, with no target, what the planned rounds would
+    // spend, with room for the one-ulp round-up of each round's increment (round-budget.ts).
+    ledgerBudgetOf: (owner) => ({
+      epsilon: Number.isFinite(budgetEpsilon) ? budgetEpsilon : epsilonOf(mechanismOf(owner), config.rounds) * (1 + (config.rounds + 1) * 2 ** -50),
+      delta: dp.delta,
+    }),
     ledger,
     runId,
     purpose: `${dp.level === 'user' ? 'DP-FedAvg (user-level DP)' : 'DP-SGD on each client (sample-level DP)'} on ${config.data}`,
     details: { level: dp.level, accountant: dp.accountant, clippingNorm: dp.clippingNorm },
   });
+  const charge = extras.charge ?? 'available';
+  const owners = (): string[] => [...new Set([...input.clientIds, ...budget.knownOwners()])];
 
   return {
     strategy,
-    beforeRound: (round) => budget.beforeRound(round),
-    epsilonAfter,
+    beforeRound: (round, participants) => budget.beforeRound(round, charge === 'chosen' ? participants.chosen : participants.available),
+    epsilonAfter: (round) => Math.max(0, ...budget.totalsAfter(round).map((owner) => owner.epsilon)),
     roundRecord: extras.roundRecord ?? (() => undefined),
+    restore: () => budget.restore(),
     summarize(roundsRun, stoppedEarly) {
-      const owners: OwnerPrivacySummary[] = mechanisms.map((mechanism) => ({
-        owner: mechanism.owner,
-        epsilon: epsilonOf(mechanism, roundsRun),
-        delta: roundsRun === 0 ? 0 : dp.delta,
-        noiseMultiplier: mechanism.noiseMultiplier,
-        sampleRate: mechanism.sampleRate,
-        steps: roundsRun * mechanism.stepsPerRound,
-      }));
-      const worst = owners.reduce((a, b) => (b.epsilon > a.epsilon ? b : a), owners[0] as OwnerPrivacySummary);
+      const summaries: OwnerPrivacySummary[] = owners().map((owner) => {
+        const mechanism = mechanismOf(owner);
+        const rounds = budget.roundsOf(owner);
+        return {
+          owner,
+          epsilon: epsilonOf(mechanism, rounds),
+          delta: rounds === 0 ? 0 : dp.delta,
+          noiseMultiplier: mechanism.noiseMultiplier,
+          sampleRate: mechanism.sampleRate,
+          steps: rounds * mechanism.stepsPerRound,
+          rounds,
+        };
+      });
+      const worst = summaries.reduce<OwnerPrivacySummary | undefined>((a, b) => (a === undefined || b.epsilon > a.epsilon ? b : a), undefined);
       return {
-        epsilon: worst.epsilon,
+        epsilon: worst?.epsilon ?? 0,
         delta: dp.delta,
         level: dp.level,
         accountant: dp.accountant,
-        noiseMultiplier: Math.max(...owners.map((owner) => owner.noiseMultiplier)),
+        noiseMultiplier: summaries.length > 0 ? Math.max(...summaries.map((owner) => owner.noiseMultiplier)) : (dp.noiseMultiplier ?? 0),
         budgetEpsilon: dp.targetEpsilon ?? null,
         calibrated: extras.calibrated,
-        sampleRate: worst.sampleRate,
+        sampleRate: worst?.sampleRate ?? (dp.level === 'user' ? config.fraction : 0),
         clippingNorm: dp.clippingNorm,
         rounds: roundsRun,
         ...(stoppedEarly === undefined ? {} : { stoppedEarly }),
-        owners,
+        owners: summaries,
         ledger: dp.ledger ?? 'memory',
         unit: extras.unit,
         ...(extras.describe?.() ?? {}),
@@ -150,4 +196,3 @@ export async function budgetedPlan(
     },
   };
 }
-

@@ -1,6 +1,7 @@
 /**
- * Turns a simulation's DP settings into a private run. User level: DP-FedAvg around the chosen
- * strategy (here); sample level: DP-SGD on every client (privacy-sample-level.ts).
+ * Turns a run's DP settings into a private run — a simulation's, or the network server's (whose
+ * clients join while it runs). User level: DP-FedAvg around the chosen strategy (here); sample
+ * level: DP-SGD on every client (privacy-sample-level.ts).
  */
 import { CohortError } from '../../errors.js';
 import { DpFedAvg } from '../dp/dp-fedavg.js';
@@ -8,7 +9,8 @@ import { createStrategy } from '../strategies/index.js';
 import { budgetedPlan, calibrateForTarget, type PlanInput, type PrivatePlan } from './privacy-plan-common.js';
 import { planSampleLevel } from './privacy-sample-level.js';
 
-export type { PlanInput, PrivacyHooks, PrivatePlan } from './privacy-plan-common.js';
+export type { PlanInput, PlanSettings, PrivacyHooks, PrivatePlan } from './privacy-plan-common.js';
+export { checkSampleLevelDelta } from './privacy-sample-level.js';
 
 export async function planPrivacy(input: PlanInput): Promise<PrivatePlan> {
   return input.dp.level === 'user' ? planUserLevel(input) : planSampleLevel(input);
@@ -16,7 +18,7 @@ export async function planPrivacy(input: PlanInput): Promise<PrivatePlan> {
 
 function planUserLevel(input: PlanInput): Promise<PrivatePlan> {
   const { config, dp, clientIds } = input;
-  const clients = clientIds.length;
+  const clients = input.population ?? clientIds.length;
   if (!(dp.delta < 1 / clients)) {
     throw new CohortError(
       'INVALID_ARGUMENT',
@@ -55,9 +57,11 @@ function planUserLevel(input: PlanInput): Promise<PrivatePlan> {
     }
     throw error;
   }
-  const mechanisms = clientIds.map((owner) => ({ owner, noiseMultiplier, sampleRate, stepsPerRound: 1 }));
+  // Every owner: one sampled-Gaussian step per round it is available in (sampled or not).
+  const mechanismOf = (owner: string) => ({ owner, noiseMultiplier, sampleRate, stepsPerRound: 1 });
   const byRound = (round: number) => strategy.rounds.find((record) => record.round === round);
-  return budgetedPlan(input, mechanisms, strategy, {
+  return budgetedPlan(input, mechanismOf, strategy, {
+    charge: 'available',
     calibrated: dp.noiseMultiplier === undefined,
     unit: `each client's entire data (user-level DP, add/remove one client), ${clients} clients`,
     roundRecord: byRound,

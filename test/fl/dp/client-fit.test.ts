@@ -77,7 +77,7 @@ describe('LocalDp strategy wrapper', () => {
       { id: 'a', numExamples: 10 },
       { id: 'b', numExamples: 40 },
     ];
-    const strategy = new LocalDp(new FedAvg({ localEpochs: 1, batchSize: 8, optimizer: { kind: 'sgd', learningRate: 0.1 } }), (id) => ({
+    const strategy = new LocalDp(new FedAvg({ localEpochs: 1, batchSize: 8, optimizer: { kind: 'sgd', learningRate: 0.1 } }), ({ id }) => ({
       noiseMultiplier: id === 'a' ? 2 : 1,
       clippingNorm: 0.5,
       sampleRate: id === 'a' ? 0.8 : 0.2,
@@ -98,5 +98,15 @@ describe('LocalDp strategy wrapper', () => {
       failures: [],
     });
     expect(aggregate.weights[0]).toBeCloseTo(5, 6);
+  });
+
+  it('leaves out a client without settings (it cannot be protected), and refuses a round with nobody left', async () => {
+    const settings = { noiseMultiplier: 1, clippingNorm: 1, sampleRate: 0.5, steps: 2 };
+    const fedavg = new FedAvg({ localEpochs: 1, batchSize: 8, optimizer: { kind: 'sgd', learningRate: 0.1 } });
+    const strategy = new LocalDp(fedavg, ({ numExamples }) => ((numExamples ?? 0) >= 20 ? settings : undefined));
+    const context = { round: 1, globalWeights: new Float32Array(2), rng: new SeededRandom(1) };
+    const instructions = await strategy.configureFit({ ...context, clients: [{ id: 'small', numExamples: 3 }, { id: 'big', numExamples: 50 }] });
+    expect(instructions.map((i) => i.clientId)).toEqual(['big']);
+    await expect(strategy.configureFit({ ...context, clients: [{ id: 'small', numExamples: 3 }] })).rejects.toMatchObject({ code: 'ROUND_INCOMPLETE' });
   });
 });

@@ -29,6 +29,19 @@ describe('simulation with user-level DP-FedAvg', () => {
     expect(result.strategy).toMatch(/^DP-FedAvg\(FedAvg, z=[\d.]+, C=0.5, q=1\)$/);
   });
 
+  it('runs empty Poisson rounds (nobody trains, noise only) and charges every client every round', async () => {
+    const dp: DpSimulationConfig = { level: 'user', noiseMultiplier: 3, delta: 1e-3, clippingNorm: 0.5, adaptiveClipping: false, accountant: 'rdp' };
+    const { result } = await runSimulation({ ...base, rounds: 12, fraction: 0.2, dp }, { privacy: { rng: new SeededRandom(12) } });
+    const privacy = result.privacy!;
+    // q = 0.2 over 5 clients: a round is empty with probability 0.8^5 ≈ 0.33; this seed gives some.
+    const empty = result.rounds.filter((round) => round.participants.length === 0);
+    expect(empty.length).toBeGreaterThan(0);
+    expect(empty.every((round) => round.numExamples === 0 && round.failures.length === 0)).toBe(true);
+    expect(privacy.rounds).toBe(12);
+    for (const owner of privacy.owners) expect(owner).toMatchObject({ rounds: 12, steps: 12, sampleRate: 0.2 });
+    expect(privacy.epsilon).toBe(subsampledGaussianEpsilon({ noiseMultiplier: 3, sampleRate: 0.2, steps: 12 }, 1e-3, 'rdp'));
+  });
+
   it('stops cleanly before the round that would overshoot the budget, and says so', async () => {
     const dp: DpSimulationConfig = { ...userLevel, noiseMultiplier: 2, targetEpsilon: 3 };
     const ledger = new InMemoryBudgetLedger();
@@ -97,5 +110,32 @@ describe('simulation with sample-level DP (DP-SGD on every client)', () => {
     expect(result.rounds.every((round) => Number.isNaN(round.trainLoss))).toBe(true);
     // DP-SGD noise comes from the CSPRNG on the clients (not seedable): typical runs reach 95-98 %.
     expect(result.final.accuracy).toBeGreaterThan(0.85);
+  });
+
+  it('with --fraction < 1 charges each owner only for the rounds it trained in; the run’s ε is the largest', async () => {
+    const dp: DpSimulationConfig = { level: 'sample', noiseMultiplier: 1.5, delta: 1e-5, clippingNorm: 1, adaptiveClipping: false, accountant: 'rdp' };
+    const ledger = new InMemoryBudgetLedger();
+    const { result } = await runSimulation({ ...base, rounds: 6, localEpochs: 1, fraction: 0.4, dp }, { privacy: { ledger } });
+    const privacy = result.privacy!;
+    const trainedIn = (owner: string) => result.rounds.filter((round) => round.participants.includes(owner)).length;
+    expect(result.rounds.every((round) => round.participants.length === 2)).toBe(true);
+    const counts = privacy.owners.map((owner) => owner.rounds);
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(12);
+    expect(Math.min(...counts)).toBeLessThan(6);
+    for (const owner of privacy.owners) {
+      expect(owner.rounds).toBe(trainedIn(owner.owner));
+      const stepsPerRound = Math.max(1, Math.round(1 / owner.sampleRate));
+      expect(owner.steps).toBe(owner.rounds * stepsPerRound);
+      expect(owner.epsilon).toBe(subsampledGaussianEpsilon({ noiseMultiplier: 1.5, sampleRate: owner.sampleRate, steps: owner.steps }, 1e-5, 'rdp'));
+      expect(owner.delta).toBe(owner.rounds === 0 ? 0 : 1e-5);
+      // The ledger holds what the owner spent, not six rounds' worth.
+      const spent = await ledger.spent(owner.owner);
+      expect(owner.rounds === 0 ? spent.epsilon === 0 : spent.epsilon / owner.epsilon - 1 < 1e-12).toBe(true);
+    }
+    expect(privacy.epsilon).toBe(Math.max(...privacy.owners.map((owner) => owner.epsilon)));
+    // ε per round: the largest total over owners once that round was paid.
+    const last = result.rounds[result.rounds.length - 1]!;
+    expect(last.epsilon).toBe(privacy.epsilon);
+    for (let i = 1; i < result.rounds.length; i++) expect(result.rounds[i]!.epsilon!).toBeGreaterThanOrEqual(result.rounds[i - 1]!.epsilon!);
   });
 });
