@@ -28,8 +28,14 @@ let zeroChunk: Uint8Array<ArrayBuffer> | undefined;
 /** `words` 32-bit words of PRG(seed). */
 export async function expandSeed(seed: Uint8Array, words: number): Promise<Uint32Array> {
   check(Number.isSafeInteger(words) && words >= 0, 'words', words, 'a non-negative integer');
+  const key = await importPrgKey(seed);
   const out = new Uint32Array(words);
-  await addSeedMask(out, seed, 1);
+  if (!LITTLE_ENDIAN) {
+    await addInto(out, key, 1);
+    return out;
+  }
+  const bytes = new Uint8Array(out.buffer);
+  await forEachKeystreamChunk(key, zeroCounter(), bytes.length, (chunk, byteOffset) => bytes.set(new Uint8Array(chunk), byteOffset));
   return out;
 }
 
@@ -37,7 +43,10 @@ export async function expandSeed(seed: Uint8Array, words: number): Promise<Uint3
 export async function addSeedMask(target: Uint32Array, seed: Uint8Array, sign: 1 | -1): Promise<void> {
   check(target instanceof Uint32Array, 'target', typeof target, 'a Uint32Array');
   check(sign === 1 || sign === -1, 'sign', sign, '1 or -1');
-  const key = await importPrgKey(seed);
+  await addInto(target, await importPrgKey(seed), sign);
+}
+
+async function addInto(target: Uint32Array, key: CryptoKey, sign: 1 | -1): Promise<void> {
   const view = new Int32Array(target.buffer, target.byteOffset, target.length);
   await forEachKeystreamChunk(key, zeroCounter(), target.length * 4, (chunk, byteOffset) => {
     addChunk(view, byteOffset >>> 2, chunk, sign);
