@@ -99,8 +99,12 @@ export class SecAggClientRound {
   setInput(input: Uint32Array): void {
     check(input instanceof Uint32Array, 'input', input, 'a Uint32Array');
     const length = this.parameters?.vectorLength;
-    check(length === undefined || input.length === length, 'input', `${input.length} words`, `${length} words (the round's vectorLength)`);
-    check(this.current === 'setup' || this.current === 'shareKeys' || this.current === 'maskedInput', 'input', this.current, 'set before the masked input is sent');
+    if (length !== undefined && input.length !== length) {
+      throw new CohortError('INVALID_ARGUMENT', `input must have the round's vectorLength = ${length} words (got ${input.length})`, { subject: 'input' });
+    }
+    if (this.current !== 'setup' && this.current !== 'shareKeys' && this.current !== 'maskedInput') {
+      throw new CohortError('INVALID_ARGUMENT', `input can only be set before the masked input is sent (client ${this.clientId} is at ${this.current})`, { subject: 'input' });
+    }
     this.input = input.slice();
   }
 

@@ -27,8 +27,14 @@ export const MAX_VECTOR_LENGTH = 2 ** 28;
 /** Client ids are short labels; a bound keeps the roster message small. */
 export const MAX_CLIENT_ID_LENGTH = 256;
 
+/** A value shown as is (a description such as "16 bytes"), not quoted like a string argument. */
+class Shown {
+  constructor(readonly text: string) {}
+}
+
 function fail(code: 'INVALID_ARGUMENT' | 'INVALID_DATA', name: string, value: unknown, requirement: string): never {
-  throw new CohortError(code, `${name} must be ${requirement} (got ${formatValue(value)})`, { subject: name });
+  const shown = value instanceof Shown ? value.text : formatValue(value);
+  throw new CohortError(code, `${name} must be ${requirement} (got ${shown})`, { subject: name });
 }
 
 /**
@@ -42,10 +48,10 @@ export function validateParameters(
   const { round, sessionId, clientIds, threshold, neighbours, vectorLength } = parameters;
   if (!Number.isInteger(round) || round < 0 || round > 0xffffffff) fail(code, 'round', round, 'an integer in [0, 2^32)');
   if (!(sessionId instanceof Uint8Array) || sessionId.length !== SESSION_ID_BYTES) {
-    fail(code, 'sessionId', sessionId instanceof Uint8Array ? `${sessionId.length} bytes` : sessionId, `${SESSION_ID_BYTES} bytes`);
+    fail(code, 'sessionId', sessionId instanceof Uint8Array ? new Shown(`${sessionId.length} bytes`) : sessionId, `${SESSION_ID_BYTES} bytes`);
   }
   const n = clientIds.length;
-  if (n < 2 || n > MAX_CLIENTS) fail(code, 'clientIds', `${n} clients`, `2 to ${MAX_CLIENTS} clients`);
+  if (n < 2 || n > MAX_CLIENTS) fail(code, 'clientIds', new Shown(`${n} clients`), `2 to ${MAX_CLIENTS} clients`);
   const seen = new Set<string>();
   for (const id of clientIds) {
     if (typeof id !== 'string' || id.length === 0 || id.length > MAX_CLIENT_ID_LENGTH) {
