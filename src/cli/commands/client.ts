@@ -17,6 +17,7 @@ interface ClientFlags {
   ca?: string;
   maxAttempts?: number;
   quiet?: boolean;
+  requireSecureAggregation?: boolean;
 }
 
 export function registerClientCommand(program: Command): void {
@@ -30,6 +31,7 @@ export function registerClientCommand(program: Command): void {
     .option('--ca <file.pem>', 'trust this CA certificate (self-signed servers)')
     .option('--max-attempts <n>', 'give up after this many failed connections in a row', numberFlag('--max-attempts', { integer: true, min: 1 }))
     .option('--quiet', 'print nothing but errors')
+    .option('--require-secure-aggregation', 'refuse to join a server that does not aggregate with SecAgg+ (exit 2)')
     .action(async (flags: ClientFlags) => {
       const token = flags.token ?? process.env.COHORT_TOKEN ?? '';
       const { data } = await loadDataset(flags.data, { label: flags.label });
@@ -45,6 +47,7 @@ export function registerClientCommand(program: Command): void {
           signal: controller.signal,
           ...(flags.ca === undefined ? {} : { ca: readFileSync(flags.ca) }),
           ...(flags.maxAttempts === undefined ? {} : { maxAttempts: flags.maxAttempts }),
+          ...(flags.requireSecureAggregation === true ? { requireSecureAggregation: true } : {}),
           log: flags.quiet ? () => undefined : (message) => process.stderr.write(`cohort client: ${message}\n`),
         });
         process.stdout.write(`${JSON.stringify(result)}\n`);

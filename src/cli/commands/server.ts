@@ -12,6 +12,7 @@ import { createModel, initBackend, parseModelSpec } from '../../ml/index.js';
 import type { OptimizerSpec } from '../../ml/model.js';
 import { createStrategy, deriveSeed, evaluateLocally, parseStrategySpec } from '../../fl/index.js';
 import { FederationServer, type ServerLogEvent } from '../../fl/server/index.js';
+import { networkSecureAggregation } from '../../fl/server/network-secagg.js';
 import { formatClientToken, relabel } from '../../fl/client/index.js';
 import { generateToken, storedKeyOf } from '../../fl/transport/auth.js';
 import { openDatabase } from '../../store/database.js';
@@ -19,11 +20,12 @@ import { FederationStateStore, checkClientName } from '../../store/federation-st
 import { SqliteBudgetLedger } from '../../store/sqlite-budget-ledger.js';
 import { registerDashboard } from '../../web/dashboard/routes.js';
 import { numberFlag, parseChoiceFlag } from '../parse-flags.js';
+import { addServerSecureAggregationOptions, type ServerSecureAggregationFlags, serverSecureAggregationConfig } from '../server-secagg-options.js';
 
 export const DEFAULT_SERVER_DB = 'cohort-server.db';
 export const DEFAULT_SERVER_PORT = 7447;
 
-interface ServerFlags {
+interface ServerFlags extends ServerSecureAggregationFlags {
   db: string;
   host: string;
   port: number;
@@ -85,6 +87,7 @@ export function registerServerCommand(program: Command): void {
     .action(async (flags: ServerFlags) => {
       await runServer(flags);
     });
+  addServerSecureAggregationOptions(server);
 
   server
     .command('add-client <name>')
@@ -174,6 +177,13 @@ async function runServer(flags: ServerFlags): Promise<void> {
 
   const db = openDatabase(flags.db);
   const store = new FederationStateStore(db);
+  let secureAggregation;
+  try {
+    secureAggregation = serverSecureAggregationConfig(flags, { minClients: flags.minClients, registeredClients: store.clients().filter((client) => !client.revoked).length, deadlineSeconds: flags.deadline });
+  } catch (error) {
+    db.close();
+    throw error;
+  }
   const log = (event: ServerLogEvent) => process.stderr.write(`cohort server: [${event.level}] ${event.kind}: ${event.message}\n`);
   const server = await FederationServer.create({
     store,
@@ -191,6 +201,7 @@ async function runServer(flags: ServerFlags): Promise<void> {
     seed: flags.seed,
     resume: flags.resume === true,
     ...(flags.enforceBudgets === true ? { privacyLedger: new SqliteBudgetLedger(db) } : {}),
+    ...(secureAggregation === undefined ? {} : { secureAggregation: networkSecureAggregation(secureAggregation) }),
     runConfig: { model: flags.model, strategy: flags.strategy, localEpochs: flags.localEpochs, batchSize: flags.batchSize, learningRate: flags.lr, optimizer: flags.optimizer, fraction: flags.fraction },
     host: flags.host,
     port: flags.port,
@@ -205,6 +216,10 @@ async function runServer(flags: ServerFlags): Promise<void> {
   try {
     const { url, httpUrl } = await server.listen();
     process.stderr.write(`cohort server: listening on ${url} (dashboard ${httpUrl}/), run ${server.runId}\n`);
+    if (secureAggregation !== undefined) {
+      const settings = networkSecureAggregation(secureAggregation).settings;
+      process.stderr.write(`cohort server: secure aggregation (SecAgg+): clients send only masked updates; at most ${settings.maxClients} clients, updates clipped to ±${settings.updateRange}, weight cap ${settings.weightCap} examples\n`);
+    }
     const result = await server.run();
     const last = store.lastCheckpoint(server.runId);
     process.stdout.write(`${JSON.stringify({ runId: server.runId, rounds: result.rounds, final: last?.metrics ?? null })}\n`);

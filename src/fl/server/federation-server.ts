@@ -19,9 +19,10 @@ import { WsConnection } from '../transport/ws-connection.js';
 import { ClientPool } from './client-pool.js';
 import { CountingRandom } from './counting-random.js';
 import type { ServerLogger } from './log.js';
+import { budgetStopOf, type BudgetStop } from '../dp/budget-gate.js';
 import { guardRounds, isStateful } from './round-guard.js';
 import { RemoteSecAggPeers } from './secagg-peers.js';
-import { type ServerSecureAggregation, welcomeSettings } from './secure-aggregation.js';
+import { type SecureRoundSummary, type ServerSecureAggregation, secureRoundOf, welcomeSettings } from './secure-aggregation.js';
 import { errorFrame, startSession } from './session.js';
 
 /** Default WebSocket ping period: a silent client is dropped within 20 s, well before the default 120 s deadline. */
@@ -45,6 +46,8 @@ export interface FederationServerOptions {
   readonly seed: number;
   /** Continue the latest run from its last completed round instead of starting a new run. */
   readonly resume?: boolean;
+  /** The id of a new run (default a random UUID), e.g. when its privacy ledger keys are made before the server. */
+  readonly runId?: string;
   /** Written into the run record (what the CLI was asked). */
   readonly runConfig?: Readonly<Record<string, unknown>>;
   readonly host?: string;
@@ -86,6 +89,8 @@ export interface RoundRecord {
   readonly numExamples: number;
   readonly durationMs: number;
   readonly federatedEvaluation?: Readonly<Record<string, number>>;
+  /** Under secure aggregation: the SecAgg+ round (its dropouts are failures, not participants). */
+  readonly secureAggregation?: SecureRoundSummary;
 }
 
 export type ServerPhase = 'waiting' | 'training' | 'finished' | 'failed' | 'stopped';
@@ -101,6 +106,7 @@ export class FederationServer {
   private readonly abort = new AbortController();
   private readonly log: ServerLogger;
   private guarded: ReturnType<typeof guardRounds>;
+  private readonly secureStrategy: Strategy | undefined;
   private attempts = 0;
   private drawsAtCheckpoint = 0;
   private address = '';
@@ -115,6 +121,7 @@ export class FederationServer {
     this.pool = new ClientPool(options.minClients, this.abort.signal);
     // Stage requests carry the round being aggregated: the one after the last checkpoint.
     const strategy = options.secureAggregation ? options.secureAggregation.wrap(options.strategy, new RemoteSecAggPeers(this.pool, () => this.currentRound + 1)) : options.strategy;
+    this.secureStrategy = options.secureAggregation ? strategy : undefined;
     this.guarded = guardRounds(strategy, options.minClients);
     this.weights = options.initialWeights;
     this.rng = new CountingRandom(options.seed);
@@ -137,7 +144,7 @@ export class FederationServer {
       }
       this.log({ level: 'info', kind: 'resumed', message: `resuming run ${latest.id} after round ${this.currentRound}` });
     } else {
-      this.runId = randomUUID();
+      this.runId = options.runId ?? randomUUID();
       store.createRun(this.runId, { ...(options.runConfig ?? {}), ...this.identity(), rounds: options.rounds, minClients: options.minClients });
     }
 
@@ -208,9 +215,13 @@ export class FederationServer {
     return { url: `${scheme}://${this.address}/ws`, port: address.port, httpUrl: `${this.options.tls ? 'https' : 'http'}://${this.address}` };
   }
 
-  /** Runs the remaining rounds; resolves when the last one is recorded. */
-  async run(): Promise<{ weights: Float32Array; rounds: number }> {
+  /**
+   * Runs the remaining rounds; resolves when the last one is recorded, or when a privacy budget
+   * refuses the next round (budget-gate.ts): the run then finishes with the model so far and says why.
+   */
+  async run(): Promise<{ weights: Float32Array; rounds: number; stoppedEarly?: BudgetStop }> {
     const { store, rounds } = this.options;
+    let stoppedEarly: BudgetStop | undefined;
     try {
       while (this.currentRound < rounds) {
         this.abort.signal.throwIfAborted();
@@ -237,17 +248,20 @@ export class FederationServer {
             await delay(this.options.retryDelayMs ?? 200, this.abort.signal);
             continue;
           }
-          throw error;
+          stoppedEarly = this.abort.signal.aborted ? undefined : budgetStopOf(error);
+          if (stoppedEarly === undefined) throw error;
+          this.log({ level: 'info', kind: 'budget-stop', round: stoppedEarly.round, message: `stopped before round ${stoppedEarly.round}: ${stoppedEarly.reason}` });
+          break;
         }
       }
       this.phase = 'finished';
       store.setRunStatus(this.runId, 'finished');
-      this.log({ level: 'info', kind: 'run-finished', message: `run ${this.runId} finished after ${rounds} rounds` });
+      this.log({ level: 'info', kind: 'run-finished', message: `run ${this.runId} finished after ${this.currentRound} rounds` });
       for (const client of this.pool.all()) {
         client.disconnected('run finished');
       }
       this.broadcastFinished();
-      return { weights: this.weights, rounds };
+      return { weights: this.weights, rounds: this.currentRound, ...(stoppedEarly === undefined ? {} : { stoppedEarly }) };
     } catch (error) {
       if (this.abort.signal.aborted) {
         this.phase = 'stopped';
@@ -274,18 +288,21 @@ export class FederationServer {
   private completeRound(result: RoundResult): void {
     const weights = this.guarded.lastWeights();
     if (!weights) throw new CohortError('INTERNAL', `round ${result.round}: no aggregated weights to record`);
-    const refused = this.guarded.lastRefused();
+    // Clients that trained but dropped out of SecAgg+ are not in the sum: failures, not participants.
+    const secure = this.secureStrategy === undefined ? undefined : secureRoundOf(this.secureStrategy, result.round);
+    const refused = [...this.guarded.lastRefused(), ...(secure?.dropped ?? []).map((clientId) => ({ clientId, message: secure?.failures.find((f) => f.clientId === clientId)?.message ?? 'dropped out of secure aggregation' }))];
     const record: RoundRecord = {
       round: result.round,
       ...(result.accuracy === undefined ? {} : { accuracy: result.accuracy }),
       ...(result.loss === undefined ? {} : { loss: result.loss }),
-      trainLoss: result.trainLoss,
+      trainLoss: secure === undefined ? result.trainLoss : (result.aggregateMetrics.trainLoss ?? result.trainLoss),
       // Replies the budget ledger refused were not aggregated: failures, not participants.
       participants: result.participants.filter((id) => !refused.some((r) => r.clientId === id)),
       failures: [...result.failures, ...refused],
-      numExamples: result.numExamples,
+      numExamples: secure === undefined ? result.numExamples : (result.aggregateMetrics.examples ?? result.numExamples),
       durationMs: result.durationMs,
       ...(result.federatedEvaluation === undefined ? {} : { federatedEvaluation: result.federatedEvaluation }),
+      ...(secure === undefined ? {} : { secureAggregation: secure }),
     };
     const strategyState = this.guarded.state();
     this.options.store.saveRound(this.runId, {

@@ -9,3 +9,4 @@ export * from './session.js';
 export * from './federation-server.js';
 export * from './secagg-peers.js';
 export * from './secure-aggregation.js';
+export * from './network-secagg.js';

@@ -11,9 +11,10 @@
  * instead of a request it cannot answer.
  */
 import { CohortError, check } from '../../errors.js';
+import type { SecAggPeers } from '../secure-aggregation/peers.js';
 import type { ClientPool } from './client-pool.js';
 
-export class RemoteSecAggPeers {
+export class RemoteSecAggPeers implements SecAggPeers {
   /**
    * @param pool the server's connected clients
    * @param round the round being aggregated now (the SecAggRequest carries it; clients check it)

@@ -12,6 +12,7 @@ import { create } from '@bufbuild/protobuf';
 import { check } from '../../errors.js';
 import { type SecAggSettings, SecAggSettingsSchema } from '../transport/gen/cohort_pb.js';
 import { toWireExtra } from '../transport/messages.js';
+import type { SecureRoundRecord } from '../secure-aggregation/strategy.js';
 import type { Strategy } from '../strategy.js';
 import type { ConfigValue } from '../types.js';
 import type { RemoteSecAggPeers } from './secagg-peers.js';
@@ -48,4 +49,28 @@ export function welcomeSettings(settings: SecAggWelcomeSettings): SecAggSettings
     weightCap: settings.weightCap ?? 0,
     parameters: toWireExtra(settings.parameters),
   });
+}
+
+/** What a round record keeps of its SecAgg+ round (JSON: stored with the round's metrics). */
+export interface SecureRoundSummary {
+  readonly neighbours: number;
+  readonly threshold: number;
+  readonly survivors: number;
+  readonly dropped: readonly string[];
+  readonly failures: readonly { readonly clientId: string; readonly stage: string; readonly message: string }[];
+}
+
+/** The SecAgg+ record of `round` kept by a secure strategy (SecureAggregation.rounds), if any. */
+export function secureRoundOf(strategy: Strategy, round: number): SecureRoundSummary | undefined {
+  const rounds = (strategy as { rounds?: unknown }).rounds;
+  if (!Array.isArray(rounds)) return undefined;
+  const found = [...(rounds as SecureRoundRecord[])].reverse().find((record) => record.round === round);
+  if (found === undefined) return undefined;
+  return {
+    neighbours: found.neighbours,
+    threshold: found.threshold,
+    survivors: found.survivors.length,
+    dropped: [...found.dropped],
+    failures: found.failures.map((failure) => ({ clientId: failure.clientId, stage: failure.stage, message: failure.message })),
+  };
 }
