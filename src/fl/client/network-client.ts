@@ -1,8 +1,10 @@
 /**
  * The network client runtime (`cohort client`): connects to the server, proves it holds its token
  * (transport/auth.ts), builds the model the server names, and answers fit and evaluate requests
- * by training on its own data with `fitLocally` / `evaluateLocally` — the same code as a
- * simulated client. Only weights, example counts and metrics leave it; never a record. It
+ * by training on its own data with `fitWithPrivacy` / `evaluateLocally` — the same code as a
+ * simulated client, so the DP settings a server sends (`dp.*` keys: DP-SGD on the client's own
+ * records, or client-side clipping) run here, and a client that keeps its owner's own budget
+ * (`ownerBudget`) accounts and pays for every DP-SGD request first. Only weights, example counts and metrics leave it; never a record. It
  * reconnects with capped exponential backoff (with jitter) and can be restarted at any time: the
  * server keeps no per-connection training state.
  */
@@ -13,7 +15,8 @@ import type { Dataset } from '../../data/dataset.js';
 import { CohortError } from '../../errors.js';
 import { createModel, parseModelSpec } from '../../ml/index.js';
 import type { Model } from '../../ml/model.js';
-import { evaluateLocally, fitLocally } from '../client.js';
+import { evaluateLocally } from '../client.js';
+import type { OwnerBudget } from '../dp/owner-budget.js';
 import { clientProof, newNonce } from '../transport/auth.js';
 import { DEFAULT_MAX_FRAME_BYTES, decodeFrame, encodeFrame } from '../transport/frame.js';
 import { ErrorSchema, type EvaluateRequest, EvaluateReplySchema, type FitRequest, FitReplySchema, HelloSchema, type SecAggRequest, type Welcome } from '../transport/gen/cohort_pb.js';
@@ -24,6 +27,7 @@ import { secAggReplyFrame } from '../transport/secagg-frames.js';
 import type { FitConfig } from '../types.js';
 import { defaultSecureClient } from './secure-client.js';
 import { type SecureClientFactory, SecureAggregationSession } from './secure-session.js';
+import { answerFitRequest, evaluationRefusal, fitErrorCode, wireMetrics } from './private-fit.js';
 import { parseClientToken } from './token.js';
 
 export interface NetworkClientOptions {
@@ -49,6 +53,11 @@ export interface NetworkClientOptions {
   readonly requireSecureAggregation?: boolean;
   /** Builds the secure client when the server uses secure aggregation (default: secure-client.ts). */
   readonly secureClient?: SecureClientFactory;
+  /**
+   * The owner's own privacy budget (owner-budget.ts): every fit request must ask for DP-SGD and is
+   * accounted and paid for before training; one over budget, or without DP, gets an error reply.
+   */
+  readonly ownerBudget?: OwnerBudget;
 }
 
 export interface NetworkClientResult {
@@ -104,6 +113,7 @@ function connectOnce(
     const socket = new WebSocket(options.url, { maxPayload: maxFrameBytes, ...(options.ca === undefined ? {} : { ca: options.ca }) });
     const connection = new WsConnection(socket, options.url);
     let welcomed = false;
+    let runId = '';
     let finished = false;
     // Secure aggregation of this connection only: a new connection never inherits a round's masks.
     let secure: SecureAggregationSession | undefined;
@@ -143,6 +153,7 @@ function connectOnce(
         }
         case 'welcome':
           welcomed = true;
+          runId = body.value.runId;
           state.connections++;
           work = work.then(() => prepareModel(body.value)).then(() => {
             secure = secureSession(body.value);
@@ -198,18 +209,19 @@ function connectOnce(
       try {
         const current = state.model ?? failNoModel();
         const weights = decodeTensor(request.weights, 'fit request', current.model.numParameters);
-        const train = (start: Float32Array, config: FitConfig) => fitLocally(current.model, current.data, start, config);
+        const train = (start: Float32Array, config: FitConfig) => answerFitRequest(current.model, current.data, start, config, options.ownerBudget, runId);
         // Under secure aggregation the response holds no weights: the update leaves only masked.
         const response = secure ? await secure.fit(weights, fromRoundConfig(request.config), train) : await train(weights, fromRoundConfig(request.config));
         send(
           encodeFrame({
             case: 'fitReply',
-            value: create(FitReplySchema, { requestId: request.requestId, weights: encodeTensor(response.weights), numExamples: BigInt(response.numExamples), metrics: { ...response.metrics } }),
+            value: create(FitReplySchema, { requestId: request.requestId, weights: encodeTensor(response.weights), numExamples: BigInt(response.numExamples), metrics: wireMetrics(response.metrics) }),
           }),
         );
         state.fits++;
       } catch (error) {
-        send(encodeFrame({ case: 'error', value: create(ErrorSchema, { code: 'FIT_FAILED', message: (error as Error).message, requestId: request.requestId }) }));
+        if (fitErrorCode(error) !== 'FIT_FAILED') log(`refused a fit request: ${(error as Error).message}`);
+        send(encodeFrame({ case: 'error', value: create(ErrorSchema, { code: fitErrorCode(error), message: (error as Error).message, requestId: request.requestId }) }));
       }
     }
 
@@ -236,6 +248,7 @@ function connectOnce(
 
     async function evaluate(request: EvaluateRequest): Promise<void> {
       try {
+        if (options.ownerBudget !== undefined) throw evaluationRefusal(name);
         const current = state.model ?? failNoModel();
         const weights = decodeTensor(request.weights, 'evaluate request', current.model.numParameters);
         const response = await evaluateLocally(current.model, current.data, weights);

@@ -33,7 +33,7 @@ import { checkLocalDpSettings, type LocalDpSettings } from './local-dp.js';
 
 export async function fitWithPrivacy(model: Model, data: Dataset, weights: Float32Array, config: FitConfig): Promise<FitResponse> {
   const extra = config.extra ?? {};
-  const local = localDpSettings(extra);
+  const local = localDpSettingsOf(extra);
   if (local !== undefined) return fitWithDpSgd(model, data, weights, config, local);
   const clippingNorm = extra[DP_CLIPPING_NORM_KEY];
   const response = await fitLocally(model, data, weights, config);
@@ -45,7 +45,8 @@ export async function fitWithPrivacy(model: Model, data: Dataset, weights: Float
   return { ...response, weights: clip.weights, metrics: { ...response.metrics, [DP_UNCLIPPED_METRIC]: clip.unclipped ? 1 : 0 } };
 }
 
-function localDpSettings(extra: Readonly<Record<string, unknown>>): LocalDpSettings | undefined {
+/** The DP-SGD settings a fit configuration's `extra` carries (checked), or undefined when it carries none. */
+export function localDpSettingsOf(extra: Readonly<Record<string, unknown>>): LocalDpSettings | undefined {
   const noiseMultiplier = extra[LOCAL_DP_NOISE_MULTIPLIER_KEY];
   if (noiseMultiplier === undefined) return undefined;
   const settings = {

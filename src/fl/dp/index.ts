@@ -11,3 +11,4 @@ export * from './round-budget.js';
 export * from './budget-gate.js';
 export * from './budgeted-federation.js';
 export * from './local-dp.js';
+export * from './owner-budget.js';

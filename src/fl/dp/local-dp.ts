@@ -42,6 +42,12 @@ export class LocalDp implements Strategy {
     check(typeof inner === 'object' && inner !== null && typeof inner.configureFit === 'function', 'inner', inner, 'a Strategy');
     check(typeof settingsOf === 'function', 'settingsOf', settingsOf, 'a function');
     this.name = `${inner.name} + DP-SGD on clients`;
+    // A server optimiser's state (FedAvgM, FedAdam...) still reaches the network server's checkpoints.
+    const stateful = inner as Partial<{ exportState: () => unknown; importState: (state: unknown) => void }>;
+    if (typeof stateful.exportState === 'function' && typeof stateful.importState === 'function') {
+      const { exportState, importState } = stateful;
+      Object.assign(this, { exportState: () => exportState.call(inner), importState: (state: unknown) => importState.call(inner, state) });
+    }
   }
 
   get allowsEmptyRounds(): boolean {

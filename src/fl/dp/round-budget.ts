@@ -23,6 +23,7 @@
  */
 import { type BudgetLedger, type JsonObject, type PrivacyBudget, type SpendRequest } from '../../dp/budget-ledger.js';
 import { CohortError, check } from '../../errors.js';
+import { nextUp } from './next-up.js';
 
 export interface OwnerPrivacy {
   readonly owner: string;
@@ -215,15 +216,6 @@ export class RoundBudget {
 
 function formatEpsilon(epsilon: number): string {
   return Number.isFinite(epsilon) ? String(Number(epsilon.toPrecision(6))) : String(epsilon);
-}
-
-/** The smallest double above x > 0. */
-function nextUp(x: number): number {
-  if (!Number.isFinite(x)) return x;
-  const buffer = new DataView(new ArrayBuffer(8));
-  buffer.setFloat64(0, x);
-  buffer.setBigUint64(0, buffer.getBigUint64(0) + 1n);
-  return buffer.getFloat64(0);
 }
 
 /** Sets every owner's ledger budget to `budget` unless the ledger already has one (which then rules). */
