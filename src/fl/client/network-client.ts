@@ -155,8 +155,10 @@ function connectOnce(
           welcomed = true;
           runId = body.value.runId;
           state.connections++;
-          work = work.then(() => prepareModel(body.value)).then(() => {
+          work = work.then(() => {
+            // Before building the model: a client that insists on secure aggregation learns nothing more.
             secure = secureSession(body.value);
+            return prepareModel(body.value);
           }).catch((error: unknown) => {
             // Data that does not fit the server's model will not fit on retry either.
             finished = true;

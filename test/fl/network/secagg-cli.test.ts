@@ -58,7 +58,9 @@ describe('cohort client --require-secure-aggregation', () => {
       roundDeadlineMs: 10_000,
       modelSpec: 'logreg',
       numFeatures: 4,
-      classNames: ['setosa', 'versicolor', 'virginica'],
+      // Not iris's classes: the client must refuse for the missing secure aggregation before it
+      // even looks at whether its data fits the model.
+      classNames: ['x', 'y', 'z'],
       initialWeights: new Float32Array(15),
       seed: 1,
     });
