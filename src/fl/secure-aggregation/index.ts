@@ -5,6 +5,7 @@ export * from './peers.js';
 export * from './driver.js';
 export * from './strategy.js';
 export * from './client.js';
+export * from './client-state.js';
 export * from './stop-on-abort.js';
 export * from './simulation.js';
 export * from './summary.js';

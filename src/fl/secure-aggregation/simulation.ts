@@ -4,10 +4,12 @@
  * `InProcessSecAggPeers`, which passes encoded bytes as a network would.
  *
  * Where things live: with worker threads, a client's model trains in a worker and its trained
- * weights come back to the main thread, where its SecAgg wrapper (and SecAggClientRound state)
- * sits next to the worker proxy. The plain update therefore exists in the main thread's memory,
- * as everything does in a one-process simulation, but it never reaches the server-side code: the
- * strategy receives empty weights and, through the peers, masked inputs only.
+ * weights come back to the main thread, where its SecAgg wrapper sits next to the worker proxy
+ * and encodes the update. With `clientThreads` > 0 the encoded update is then transferred to a
+ * SecAgg client thread (client-host.ts) that holds the client's protocol state and masks it;
+ * with 0 that state stays in the main thread. Either way the plain update passes through the
+ * main thread's memory, as everything does in a one-process simulation, but it never reaches the
+ * server-side code: the strategy receives empty weights and, through the peers, masked inputs only.
  */
 import type { RandomSource } from '../../crypto/random.js';
 import { CohortError, check } from '../../errors.js';
@@ -16,7 +18,8 @@ import { sampleSize } from '../sampling.js';
 import { parseStrategySpec } from '../strategies/parse.js';
 import type { Strategy } from '../strategy.js';
 import type { FederatedClient } from '../types.js';
-import { secureAggregationClient, type SecureAggregationClient } from './client.js';
+import { secureAggregationClient, secureAggregationClientWith, type SecureAggregationClient } from './client.js';
+import type { SecAggClientHost } from './client-host.js';
 import { DEFAULT_UPDATE_RANGE, WeightedFixedPointEncoder, type SecureUpdateEncoder } from './encoder.js';
 import { InProcessSecAggPeers, type SecAggDropoutHook } from './peers.js';
 import { checkSecureAggregationSupports, checkThreshold, SecureAggregation } from './strategy.js';
@@ -115,9 +118,11 @@ export interface SecureAggregationSimulation {
   readonly clients: readonly SecureAggregationClient[];
   readonly encoder: SecureUpdateEncoder;
   readonly resolved: ResolvedSecureAggregation;
+  /** Stops the SecAgg client threads, if any. */
+  close(): Promise<void>;
 }
 
-export function setUpSecureAggregationSimulation(options: {
+export async function setUpSecureAggregationSimulation(options: {
   readonly settings: SecureAggregationSettings;
   readonly strategy: Strategy;
   readonly clients: readonly FederatedClient[];
@@ -129,9 +134,14 @@ export function setUpSecureAggregationSimulation(options: {
   readonly stageDeadlineMs?: number;
   /** FOR TESTS: make clients drop at chosen stages. */
   readonly dropout?: SecAggDropoutHook;
-  /** Protocol randomness of the server and the clients, and the encoder's rounding (default: the CSPRNG). */
+  /**
+   * Worker threads that host the clients' SecAgg+ state and do their protocol work (default 0:
+   * all in this thread). Client threads always use the CSPRNG.
+   */
+  readonly clientThreads?: number;
+  /** Protocol randomness of the server and the in-thread clients, and the encoder's rounding (default: the CSPRNG). */
   readonly rng?: RandomSource;
-}): SecureAggregationSimulation {
+}): Promise<SecureAggregationSimulation> {
   const { clients } = options;
   checkSecureAggregationSupports(options.strategy);
   check(clients.length >= 2, 'clients.length', clients.length, 'at least 2');
@@ -148,7 +158,13 @@ export function setUpSecureAggregationSimulation(options: {
     );
     encoder = new WeightedFixedPointEncoder({ updateRange: resolved.updateRange, maxClients: resolved.clientsPerRound, weightCap: Math.max(...(sizes as number[])) }, rng);
   }
-  const wrapped = clients.map((client) => secureAggregationClient(client, { encoder, ...rng }));
+  const threads = Math.min(options.clientThreads ?? 0, clients.length);
+  // Loaded only when used, so that browser bundles never see node:worker_threads.
+  const host: SecAggClientHost | undefined = threads > 0 ? new (await import('./client-host.js')).SecAggClientHost(threads) : undefined;
+  await host?.ready();
+  const wrapped = clients.map((client) =>
+    host === undefined ? secureAggregationClient(client, { encoder, ...rng }) : secureAggregationClientWith(client, encoder, host.backend(client.id)),
+  );
   const peers = new InProcessSecAggPeers(wrapped, options.dropout === undefined ? {} : { dropout: options.dropout });
   const strategy = new SecureAggregation(options.strategy, {
     peers,
@@ -158,5 +174,5 @@ export function setUpSecureAggregationSimulation(options: {
     ...(options.stageDeadlineMs === undefined ? {} : { stageDeadlineMs: options.stageDeadlineMs }),
     ...rng,
   });
-  return { strategy, clients: wrapped, encoder, resolved };
+  return { strategy, clients: wrapped, encoder, resolved, close: async () => host?.close() };
 }

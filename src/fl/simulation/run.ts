@@ -79,15 +79,15 @@ export async function runSimulation(partial: Partial<SimulationConfig> = {}, hoo
   const backend = await initBackend();
   const executor = await createExecutor(blueprint, prepared.datasets, workers);
   let paillier: PaillierSimulation | undefined;
+  let secure: SecureAggregationSimulation | undefined;
   try {
     const plainClients = clientIds.map((id, i) => simulatedClient(executor, id, id, clientSizes[i] as number));
     if (config.aggregation === 'paillier') {
       paillier = await setUpPaillierSimulation({ settings: config.paillier ?? {}, strategy, clients: plainClients, numParameters: executor.numParameters });
     }
-    const secure: SecureAggregationSimulation | undefined =
-      config.secureAggregation === undefined
-        ? undefined
-        : setUpSecureAggregationSimulation({ settings: config.secureAggregation, strategy, clients: plainClients, fraction: config.fraction });
+    if (config.secureAggregation !== undefined) {
+      secure = await setUpSecureAggregationSimulation({ settings: config.secureAggregation, strategy, clients: plainClients, fraction: config.fraction, clientThreads: workers });
+    }
     const clients = paillier?.clients ?? secure?.clients ?? plainClients;
     const federatedStart = performance.now();
     let federatedMs = 0;
@@ -147,6 +147,7 @@ export async function runSimulation(partial: Partial<SimulationConfig> = {}, hoo
     return { result, weights: federated.weights };
   } finally {
     await paillier?.close();
+    await secure?.close();
     await executor.close();
   }
 }

@@ -33,7 +33,7 @@ async function plainFedAvg(rounds: number, only?: readonly string[]): Promise<Fe
   return runFederation({ strategy: new FedAvg(fedAvgOptions), clients: makeClients(only), rounds, initialWeights, rng: new SeededRandom(1) });
 }
 
-function secure(options: { dropout?: SecAggDropoutHook; seed?: number; strategy?: Strategy; stageDeadlineMs?: number } = {}) {
+function secure(options: { dropout?: SecAggDropoutHook; seed?: number; strategy?: Strategy; stageDeadlineMs?: number; clientThreads?: number } = {}) {
   return setUpSecureAggregationSimulation({
     settings: {},
     strategy: options.strategy ?? new FedAvg(fedAvgOptions),
@@ -41,6 +41,7 @@ function secure(options: { dropout?: SecAggDropoutHook; seed?: number; strategy?
     rng: new SeededRandom(options.seed ?? 7),
     ...(options.dropout === undefined ? {} : { dropout: options.dropout }),
     ...(options.stageDeadlineMs === undefined ? {} : { stageDeadlineMs: options.stageDeadlineMs }),
+    ...(options.clientThreads === undefined ? {} : { clientThreads: options.clientThreads }),
   });
 }
 
@@ -59,7 +60,7 @@ const QUANTISATION = 1e-6;
 
 describe('SecureAggregation (SecAgg+ around FedAvg)', () => {
   it('ends within quantisation error of plain FedAvg; nothing but masked input reaches the server', async () => {
-    const setup = secure();
+    const setup = await secure();
     expect(setup.strategy.name).toBe('FedAvg+SecAgg+(k=5, t=3)');
     const observed: Float32Array[] = [];
     const strategy: Strategy = {
@@ -80,7 +81,7 @@ describe('SecureAggregation (SecAgg+ around FedAvg)', () => {
   });
 
   it('wraps FedProx too', async () => {
-    const setup = secure({ strategy: new FedProx({ ...fedAvgOptions, proximalMu: 0.1 }) });
+    const setup = await secure({ strategy: new FedProx({ ...fedAvgOptions, proximalMu: 0.1 }) });
     const result = await runFederation({ strategy: setup.strategy, clients: setup.clients, rounds: 2, initialWeights, rng: new SeededRandom(1) });
     const plain = await runFederation({ strategy: new FedProx({ ...fedAvgOptions, proximalMu: 0.1 }), clients: makeClients(), rounds: 2, initialWeights, rng: new SeededRandom(1) });
     expect(largestDifference(result.weights, plain.weights)).toBeLessThan(QUANTISATION);
@@ -89,7 +90,7 @@ describe('SecureAggregation (SecAgg+ around FedAvg)', () => {
   it('recovers clients that drop after sharing their keys: the round equals FedAvg over the survivors', async () => {
     // k − t = 2 dropouts, the most t = 3 tolerates: every survivor keeps t of its k = 5 neighbours.
     const dropped = ['c1', 'c4'];
-    const setup = secure({ dropout: dropAt('maskedInput', dropped) });
+    const setup = await secure({ dropout: dropAt('maskedInput', dropped) });
     const result = await runFederation({ strategy: setup.strategy, clients: setup.clients, rounds: 1, initialWeights, rng: new SeededRandom(1) });
     const survivors = ids.filter((id) => !dropped.includes(id));
     const plain = await plainFedAvg(1, survivors);
@@ -99,19 +100,33 @@ describe('SecureAggregation (SecAgg+ around FedAvg)', () => {
     expect(result.rounds[0]!.aggregateMetrics).toMatchObject({ clients: 4, dropped: 2, examples: 10 + 20 + 40 + 15 });
   });
 
+  it('hosts the clients in worker threads: same sum, same dropout recovery, threads closed after', async () => {
+    const setup = await secure({ clientThreads: 2, dropout: dropAt('maskedInput', ['c3']) });
+    try {
+      const result = await runFederation({ strategy: setup.strategy, clients: setup.clients, rounds: 2, initialWeights, rng: new SeededRandom(1) });
+      // c3 drops in both rounds; the others' updates are summed by SecAgg+ across the two threads.
+      const plain = await plainFedAvg(2, ids.filter((id) => id !== 'c3'));
+      expect(largestDifference(result.weights, plain.weights)).toBeLessThan(QUANTISATION);
+      expect(setup.strategy.rounds.map((record) => record.dropped)).toEqual([['c3'], ['c3']]);
+    } finally {
+      await setup.close();
+    }
+    await expect(setup.clients[0]!.handleSecAgg(new Uint8Array(0))).rejects.toThrow(/closed/);
+  }, 30_000);
+
   it('counts clients that drop before sharing keys out, and keeps clients that drop after sending their masked input', async () => {
-    const early = secure({ dropout: dropAt('shareKeys', ['c0']) });
+    const early = await secure({ dropout: dropAt('shareKeys', ['c0']) });
     const earlyResult = await runFederation({ strategy: early.strategy, clients: early.clients, rounds: 1, initialWeights, rng: new SeededRandom(1) });
     expect(largestDifference(earlyResult.weights, (await plainFedAvg(1, ids.slice(1))).weights)).toBeLessThan(QUANTISATION);
 
-    const late = secure({ dropout: dropAt('unmask', ['c0', 'c2']) });
+    const late = await secure({ dropout: dropAt('unmask', ['c0', 'c2']) });
     const lateResult = await runFederation({ strategy: late.strategy, clients: late.clients, rounds: 1, initialWeights, rng: new SeededRandom(1) });
     // Their masked inputs are in the sum; the other four neighbours' shares unmask it.
     expect(largestDifference(lateResult.weights, (await plainFedAvg(1)).weights)).toBeLessThan(QUANTISATION);
   });
 
   it('treats a client that misses the stage deadline as a dropout', async () => {
-    const setup = secure();
+    const setup = await secure();
     const inner = (setup.strategy as unknown as { options: { peers: SecAggPeers } }).options.peers;
     const hanging: SecAggPeers = {
       request: (clientId, message, deadlineMs) => (clientId === 'c3' ? new Promise<Uint8Array>(() => {}) : inner.request(clientId, message, deadlineMs)),
@@ -126,14 +141,14 @@ describe('SecureAggregation (SecAgg+ around FedAvg)', () => {
 
   it('aborts a round that loses more than k − t clients (ROUND_INCOMPLETE); the run stops cleanly with the model so far', async () => {
     // Three of six drop after sharing keys in round 2: a survivor keeps 2 neighbours < t = 3.
-    const losingRoundTwo = () => {
+    const losingRoundTwo = async () => {
       let round = 1;
-      const setup = secure({ dropout: (event) => round === 2 && event.stage === 'maskedInput' && ['c0', 'c1', 'c2'].includes(event.clientId) });
+      const setup = await secure({ dropout: (event) => round === 2 && event.stage === 'maskedInput' && ['c0', 'c1', 'c2'].includes(event.clientId) });
       return { strategy: setup.strategy, clients: setup.clients, rounds: 3, initialWeights, rng: new SeededRandom(1), onRound: () => void round++ };
     };
-    await expect(runFederation(losingRoundTwo())).rejects.toMatchObject({ code: 'ROUND_INCOMPLETE' });
+    await expect(runFederation(await losingRoundTwo())).rejects.toMatchObject({ code: 'ROUND_INCOMPLETE' });
 
-    const stopped = await runUntilRoundAborted(losingRoundTwo(), runFederation);
+    const stopped = await runUntilRoundAborted(await losingRoundTwo(), runFederation);
     expect(stopped.rounds).toHaveLength(1);
     expect(stopped.abortedRound?.round).toBe(2);
     expect(stopped.abortedRound?.reason).toMatch(/c0 at maskedInput/);
@@ -162,7 +177,7 @@ describe('SecureAggregation (SecAgg+ around FedAvg)', () => {
   });
 
   it('refuses a client that sends its weights in the clear', async () => {
-    const setup = secure();
+    const setup = await secure();
     // An unwrapped client: its fit returns the trained weights.
     const clients = [...setup.clients.slice(0, 5), makeClients(['c5'])[0]!];
     await expect(runFederation({ strategy: setup.strategy, clients, rounds: 1, initialWeights, rng: new SeededRandom(1) })).rejects.toThrow(/client "c5" sent its weights in the clear/);
