@@ -58,6 +58,8 @@ export interface SecureRoundSummary {
   readonly survivors: number;
   readonly dropped: readonly string[];
   readonly failures: readonly { readonly clientId: string; readonly stage: string; readonly message: string }[];
+  /** Wall-clock milliseconds of each stage (setup, shareKeys, maskedInput, unmask). */
+  readonly stageMs: Readonly<Record<string, number>>;
 }
 
 /** The SecAgg+ record of `round` kept by a secure strategy (SecureAggregation.rounds), if any. */
@@ -72,5 +74,6 @@ export function secureRoundOf(strategy: Strategy, round: number): SecureRoundSum
     survivors: found.survivors.length,
     dropped: [...found.dropped],
     failures: found.failures.map((failure) => ({ clientId: failure.clientId, stage: failure.stage, message: failure.message })),
+    stageMs: Object.fromEntries(Object.entries(found.stageMs).map(([stage, ms]) => [stage, Math.round(ms as number)])),
   };
 }

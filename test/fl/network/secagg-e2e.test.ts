@@ -158,6 +158,7 @@ describe('SecAgg+ over the network, 10 clients, one killed after key sharing', (
     expect(rounds[0]?.failures.map((f) => f.clientId)).toEqual([VICTIM]);
     expect(rounds[0]?.secureAggregation?.dropped).toEqual([VICTIM]);
     expect(rounds[0]?.secureAggregation?.survivors).toBe(CLIENTS - 1);
+    expect(Object.keys(rounds[0]?.secureAggregation?.stageMs ?? {})).toEqual(['setup', 'shareKeys', 'maskedInput', 'unmask']);
     expect(rounds[0]?.numExamples).toBe(150 - (SIZES[3] as number));
     expect(rounds[1]?.participants).toEqual(survivors);
     expect(rounds[1]?.secureAggregation?.dropped).toEqual([]);
