@@ -10,8 +10,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { CohortError, check } from '../errors.js';
 import { addBias } from './bias-add.js';
 import { maxPool2x2 } from './max-pool.js';
-import { formatModelSpec } from './model-spec.js';
-import type { ModelSpec } from './model.js';
+import { formatModelSpec, hiddenActivationOf } from './model-spec.js';
+import type { HiddenActivation, ModelSpec } from './model.js';
 
 /** What a model must know about its data. */
 export interface ModelShape {
@@ -28,7 +28,7 @@ export type LayerPlan =
       readonly name: string;
       readonly inputUnits: number;
       readonly units: number;
-      readonly activation: 'relu' | 'linear';
+      readonly activation: LayerActivation;
     }
   | {
       readonly kind: 'conv2d';
@@ -36,10 +36,13 @@ export type LayerPlan =
       readonly inputChannels: number;
       readonly filters: number;
       readonly kernelSize: number;
-      readonly activation: 'relu';
+      readonly activation: HiddenActivation;
     }
   | { readonly kind: 'maxPool2d'; readonly name: string }
   | { readonly kind: 'flatten'; readonly name: string };
+
+/** A layer's activation: a hidden activation (model.ts), or 'linear' for the output layer's logits. */
+export type LayerActivation = HiddenActivation | 'linear';
 
 export interface ParameterPlan {
   /** Keras-style weight name, e.g. "dense_1/kernel". */
@@ -87,7 +90,9 @@ export function buildArchitecture(spec: ModelSpec, shape: ModelShape): Architect
   validateShape(shape);
   const layers: LayerPlan[] = [];
   let dense = 0;
-  const addDense = (inputUnits: number, units: number, activation: 'relu' | 'linear'): void => {
+  const hidden = hiddenActivationOf(spec);
+  check(hidden === 'relu' || hidden === 'tanh', 'spec.activation', hidden, '"relu" or "tanh"');
+  const addDense = (inputUnits: number, units: number, activation: LayerActivation): void => {
     dense += 1;
     layers.push({ kind: 'dense', name: `dense_${dense}`, inputUnits, units, activation });
   };
@@ -102,7 +107,7 @@ export function buildArchitecture(spec: ModelSpec, shape: ModelShape): Architect
       let inputs = shape.numFeatures;
       for (const units of spec.hidden) {
         check(Number.isInteger(units) && units >= 1, 'spec.hidden', formatModelSpec(spec), 'positive integers');
-        addDense(inputs, units, 'relu');
+        addDense(inputs, units, hidden);
         inputs = units;
       }
       addDense(inputs, shape.numClasses, 'linear');
@@ -119,7 +124,7 @@ export function buildArchitecture(spec: ModelSpec, shape: ModelShape): Architect
           inputChannels: channels,
           filters,
           kernelSize: CNN_KERNEL_SIZE,
-          activation: 'relu',
+          activation: hidden,
         });
         layers.push({ kind: 'maxPool2d', name: `max_pooling2d_${i + 1}` });
         channels = filters;
@@ -127,7 +132,7 @@ export function buildArchitecture(spec: ModelSpec, shape: ModelShape): Architect
         width = Math.floor(width / 2);
       });
       layers.push({ kind: 'flatten', name: 'flatten_1' });
-      addDense(height * width * channels, CNN_DENSE_UNITS, 'relu');
+      addDense(height * width * channels, CNN_DENSE_UNITS, hidden);
       addDense(CNN_DENSE_UNITS, shape.numClasses, 'linear');
       break;
     }
@@ -223,7 +228,9 @@ export function forwardLogits(
         const bias = take();
         h = training
           ? activate(observe(layer, h, addBias(tf.matMul(h as tf.Tensor2D, kernel), bias, true)), layer.activation)
-          : tf.fused.matMul({ a: h as tf.Tensor2D, b: kernel, bias, activation: layer.activation });
+          : fusedActivation(layer.activation) === undefined
+            ? activate(tf.add(tf.matMul(h as tf.Tensor2D, kernel), bias), layer.activation)
+            : tf.fused.matMul({ a: h as tf.Tensor2D, b: kernel, bias, activation: fusedActivation(layer.activation) });
         break;
       }
       case 'conv2d': {
@@ -231,7 +238,9 @@ export function forwardLogits(
         const bias = take();
         h = training
           ? activate(observe(layer, h, addBias(tf.conv2d(h as tf.Tensor4D, kernel, 1, 'same'), bias, true)), layer.activation)
-          : tf.fused.conv2d({ x: h as tf.Tensor4D, filter: kernel, strides: 1, pad: 'same', bias, activation: layer.activation });
+          : fusedActivation(layer.activation) === undefined
+            ? activate(tf.add(tf.conv2d(h as tf.Tensor4D, kernel, 1, 'same'), bias), layer.activation)
+            : tf.fused.conv2d({ x: h as tf.Tensor4D, filter: kernel, strides: 1, pad: 'same', bias, activation: fusedActivation(layer.activation) });
         break;
       }
       case 'maxPool2d':
@@ -245,6 +254,18 @@ export function forwardLogits(
   return h as tf.Tensor2D;
 }
 
-function activate(x: tf.Tensor, activation: 'relu' | 'linear'): tf.Tensor {
-  return activation === 'relu' ? tf.relu(x) : x;
+function activate(x: tf.Tensor, activation: LayerActivation): tf.Tensor {
+  switch (activation) {
+    case 'relu':
+      return tf.relu(x);
+    case 'tanh':
+      return tf.tanh(x);
+    case 'linear':
+      return x;
+  }
+}
+
+/** tfjs' fused kernels know relu and linear, not tanh (tfjs-core fused_types Activation). */
+function fusedActivation(activation: LayerActivation): 'relu' | 'linear' | undefined {
+  return activation === 'tanh' ? undefined : activation;
 }

@@ -2,7 +2,7 @@
 export * from './model.js';
 export { initBackend, currentBackend, type BackendName, type BackendOptions } from './backend.js';
 export { setFastGradients, fastGradientsEnabled, installFastGradients } from './fast-gradients.js';
-export { parseModelSpec, formatModelSpec, MAX_HIDDEN_UNITS } from './model-spec.js';
+export { parseModelSpec, formatModelSpec, hiddenActivationOf, HIDDEN_ACTIVATIONS, MAX_HIDDEN_UNITS } from './model-spec.js';
 export {
   buildArchitecture,
   forwardLogits,

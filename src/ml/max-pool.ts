@@ -6,8 +6,11 @@
  * "Deep Learning", §9.3); we compute it with fast elementwise kernels:
  *   dx = [x = upsample(y)] · upsample(dy)     (nearest-neighbour upsampling ×2).
  * Difference from the stock kernel: when several inputs of one window tie for the maximum, each
- * receives dy (the stock kernel picks one). Our models only pool ReLU outputs, where ties are
- * zeros whose gradient the ReLU then discards, so the training gradient is the same.
+ * receives dy (the stock kernel picks one). After a ReLU the frequent ties are zeros, whose
+ * gradient the ReLU discards; after a tanh (`cnn:tanh`) ties arise where a window's pre-activations
+ * are equal (e.g. a constant background) or saturate to ±1 (where tanh' = 0). DP-SGD's clipping
+ * bounds whatever gradient this defines (ghost norms and the per-example reference use the same
+ * backward pass), so privacy does not depend on the tie rule; only the descent direction does.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { fastGradientsEnabled } from './fast-gradients.js';

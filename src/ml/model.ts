@@ -5,10 +5,18 @@
  */
 import type { Dataset } from '../data/dataset.js';
 
+/**
+ * The hidden layers' activation. 'relu' is the default and is left out of a spec; 'tanh' is the
+ * tempered sigmoid with scale 2, inverse temperature 2, offset 1 (Papernot, Thakurta, Song, Chien &
+ * Erlingsson, AAAI 2021, "Tempered sigmoid activations for deep learning with differential
+ * privacy"), whose bounded outputs keep gradient norms small under DP-SGD's clipping.
+ */
+export type HiddenActivation = 'relu' | 'tanh';
+
 export type ModelSpec =
   | { readonly kind: 'logreg' }
-  | { readonly kind: 'mlp'; readonly hidden: readonly number[] }
-  | { readonly kind: 'cnn' };
+  | { readonly kind: 'mlp'; readonly hidden: readonly number[]; readonly activation?: HiddenActivation }
+  | { readonly kind: 'cnn'; readonly activation?: HiddenActivation };
 
 export type OptimizerSpec =
   | { readonly kind: 'sgd'; readonly learningRate: number; readonly momentum?: number }

@@ -33,6 +33,8 @@ const models: Array<[string, ModelSpec, ModelShape]> = [
   ['logreg', { kind: 'logreg' }, { numFeatures: 64, numClasses: 2 }],
   ['mlp:12,6', { kind: 'mlp', hidden: [12, 6] }, { numFeatures: 64, numClasses: 2 }],
   ['cnn', { kind: 'cnn' }, { numFeatures: 64, numClasses: 2, exampleShape: [8, 8, 1] }],
+  ['mlp:12,6:tanh', { kind: 'mlp', hidden: [12, 6], activation: 'tanh' }, { numFeatures: 64, numClasses: 2 }],
+  ['cnn:tanh', { kind: 'cnn', activation: 'tanh' }, { numFeatures: 64, numClasses: 2, exampleShape: [8, 8, 1] }],
 ];
 const probe = bars(20, 1);
 
