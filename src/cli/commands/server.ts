@@ -4,6 +4,7 @@
  * State lives in SQLite (--db); `--resume` continues the latest run from its last completed
  * round. `cohort server add-client NAME` registers a data owner and prints its token once.
  */
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CohortError } from '../../errors.js';
@@ -20,12 +21,13 @@ import { FederationStateStore, checkClientName } from '../../store/federation-st
 import { SqliteBudgetLedger } from '../../store/sqlite-budget-ledger.js';
 import { registerDashboard } from '../../web/dashboard/routes.js';
 import { numberFlag, parseChoiceFlag } from '../parse-flags.js';
+import { addServerPrivacyOptions, serverPrivacyConfig, setUpServerPrivacy, type ServerPrivacyFlags } from '../server-dp-options.js';
 import { addServerSecureAggregationOptions, type ServerSecureAggregationFlags, serverSecureAggregationConfig } from '../server-secagg-options.js';
 
 export const DEFAULT_SERVER_DB = 'cohort-server.db';
 export const DEFAULT_SERVER_PORT = 7447;
 
-interface ServerFlags extends ServerSecureAggregationFlags {
+interface ServerFlags extends ServerSecureAggregationFlags, ServerPrivacyFlags {
   db: string;
   host: string;
   port: number;
@@ -88,6 +90,7 @@ export function registerServerCommand(program: Command): void {
       await runServer(flags);
     });
   addServerSecureAggregationOptions(server);
+  addServerPrivacyOptions(server);
 
   server
     .command('add-client <name>')
@@ -143,6 +146,7 @@ async function runServer(flags: ServerFlags): Promise<void> {
   if ((flags.cert === undefined) !== (flags.key === undefined)) throw new CohortError('INVALID_ARGUMENT', '--cert and --key go together', { subject: flags.cert === undefined ? '--cert' : '--key' });
   const modelSpec = parseModelSpec(flags.model);
   const strategySpec = parseStrategySpec(flags.strategy, '--strategy');
+  const dp = serverPrivacyConfig(flags);
   let test: Dataset | undefined;
   let classNames: string[];
   let numFeatures: number;
@@ -166,7 +170,7 @@ async function runServer(flags: ServerFlags): Promise<void> {
   // The same initialisation seed as `cohort simulate --seed S`, so the two can be compared.
   const model = await createModel(modelSpec, shape, { seed: deriveSeed(flags.seed, 'model') });
   const optimizer: OptimizerSpec = flags.optimizer === 'adam' ? { kind: 'adam', learningRate: flags.lr } : { kind: 'sgd', learningRate: flags.lr, momentum: flags.momentum };
-  const strategy = createStrategy(strategySpec, {
+  const plainStrategy = createStrategy(strategySpec, {
     localEpochs: flags.localEpochs,
     batchSize: flags.batchSize,
     optimizer,
@@ -185,9 +189,19 @@ async function runServer(flags: ServerFlags): Promise<void> {
     throw error;
   }
   const log = (event: ServerLogEvent) => process.stderr.write(`cohort server: [${event.level}] ${event.kind}: ${event.message}\n`);
+  // --dp: the privacy plan pays each owner's rounds into this database's ledger under the run's id.
+  const runId = (flags.resume === true ? store.latestRun()?.id : undefined) ?? randomUUID();
+  let privacy;
+  try {
+    privacy = dp === undefined ? undefined : await setUpServerPrivacy(dp, { db, store, runId, resume: flags.resume === true, log, strategy: flags.strategy, strategySpec, rounds: flags.rounds, fraction: flags.fraction, minClients: flags.minClients, localEpochs: flags.localEpochs, batchSize: flags.batchSize, optimizer });
+  } catch (error) {
+    db.close();
+    throw error;
+  }
   const server = await FederationServer.create({
     store,
-    strategy,
+    strategy: privacy?.strategy ?? plainStrategy,
+    runId,
     rounds: flags.rounds,
     minClients: flags.minClients,
     roundDeadlineMs: flags.deadline * 1000,
@@ -202,7 +216,7 @@ async function runServer(flags: ServerFlags): Promise<void> {
     resume: flags.resume === true,
     ...(flags.enforceBudgets === true ? { privacyLedger: new SqliteBudgetLedger(db) } : {}),
     ...(secureAggregation === undefined ? {} : { secureAggregation: networkSecureAggregation(secureAggregation) }),
-    runConfig: { model: flags.model, strategy: flags.strategy, localEpochs: flags.localEpochs, batchSize: flags.batchSize, learningRate: flags.lr, optimizer: flags.optimizer, fraction: flags.fraction },
+    runConfig: { model: flags.model, strategy: flags.strategy, localEpochs: flags.localEpochs, batchSize: flags.batchSize, learningRate: flags.lr, optimizer: flags.optimizer, fraction: flags.fraction, ...(dp === undefined ? {} : { dp }) },
     host: flags.host,
     port: flags.port,
     ...(flags.cert !== undefined && flags.key !== undefined ? { tls: { cert: readFileSync(flags.cert), key: readFileSync(flags.key) } } : {}),
@@ -222,7 +236,9 @@ async function runServer(flags: ServerFlags): Promise<void> {
     }
     const result = await server.run();
     const last = store.lastCheckpoint(server.runId);
-    process.stdout.write(`${JSON.stringify({ runId: server.runId, rounds: result.rounds, final: last?.metrics ?? null })}\n`);
+    if (result.stoppedEarly !== undefined) process.stderr.write(`cohort server: stopped early: the privacy budget allowed ${result.rounds} of ${flags.rounds} rounds; ${result.stoppedEarly.reason}\n`);
+    const privacySummary = privacy?.plan.summarize(result.rounds, result.stoppedEarly);
+    process.stdout.write(`${JSON.stringify({ runId: server.runId, rounds: result.rounds, final: last?.metrics ?? null, ...(privacySummary === undefined ? {} : { privacy: privacySummary }) })}\n`);
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
