@@ -7,12 +7,14 @@
 import { parentPort } from 'node:worker_threads';
 import { CohortError } from '../../errors.js';
 import { SecAggClientState } from './client-state.js';
+import { ConcurrencyLimiter, SIMULATED_CLIENTS_AT_ONCE } from './limiter.js';
 import type { ClientHostReply, ClientHostRequest, SerializedHostError } from './client-host-messages.js';
 
 const port = parentPort;
 if (!port) throw new Error('client-worker.ts must run in a worker thread');
 
 const clients = new Map<string, SecAggClientState>();
+const limiter = new ConcurrencyLimiter(SIMULATED_CLIENTS_AT_ONCE);
 
 function stateOf(clientId: string): SecAggClientState {
   let state = clients.get(clientId);
@@ -41,8 +43,9 @@ port.on('message', (request: ClientHostRequest) => {
     stateOf(request.clientId).setInput(request.round, request.input);
     return;
   }
-  stateOf(request.clientId)
-    .handle(request.request)
+  const state = stateOf(request.clientId);
+  limiter
+    .run(() => state.handle(request.request))
     .then(
       (bytes) => reply({ type: 'handled', job: request.job, reply: bytes }, bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? [bytes.buffer as ArrayBuffer] : []),
       (error: unknown) => reply({ type: 'failed', job: request.job, error: serialize(error) }),

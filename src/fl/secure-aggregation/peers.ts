@@ -6,6 +6,7 @@
  */
 import { CohortError } from '../../errors.js';
 import { decodeServerMessage, type SecAggStage } from '../../secagg/index.js';
+import { ConcurrencyLimiter } from './limiter.js';
 
 export interface SecAggPeers {
   /** Sends one stage request (encodeServerMessage bytes) to a client; resolves to its encodeClientMessage reply. */
@@ -36,13 +37,19 @@ export type SecAggDropoutHook = (event: SecAggRequestEvent) => boolean;
 export class InProcessSecAggPeers implements SecAggPeers {
   private readonly handlers = new Map<string, SecAggHandler>();
   private readonly dropout: SecAggDropoutHook | undefined;
+  private readonly limiter: ConcurrencyLimiter | undefined;
 
-  constructor(handlers: Iterable<SecAggHandler>, options: { readonly dropout?: SecAggDropoutHook } = {}) {
+  /**
+   * @param options.clientsAtOnce handlers running at once (default: unlimited); the simulator
+   *   bounds it when the handlers run in this thread (limiter.ts says why).
+   */
+  constructor(handlers: Iterable<SecAggHandler>, options: { readonly dropout?: SecAggDropoutHook; readonly clientsAtOnce?: number } = {}) {
     for (const handler of handlers) {
       if (this.handlers.has(handler.id)) throw new CohortError('INVALID_ARGUMENT', `client id ${JSON.stringify(handler.id)} appears twice`, { subject: 'handlers' });
       this.handlers.set(handler.id, handler);
     }
     this.dropout = options.dropout;
+    this.limiter = options.clientsAtOnce === undefined ? undefined : new ConcurrencyLimiter(options.clientsAtOnce);
   }
 
   async request(clientId: string, message: Uint8Array, _deadlineMs: number): Promise<Uint8Array> {
@@ -56,6 +63,6 @@ export class InProcessSecAggPeers implements SecAggPeers {
     }
     // No extra copies: encode*Message makes fresh bytes and decode*Message copies what it keeps,
     // so neither side holds a view of the other's buffers, as over a wire.
-    return handler.handleSecAgg(message);
+    return this.limiter === undefined ? handler.handleSecAgg(message) : this.limiter.run(() => handler.handleSecAgg(message));
   }
 }

@@ -21,8 +21,12 @@ import type { FederatedClient } from '../types.js';
 import { secureAggregationClient, secureAggregationClientWith, type SecureAggregationClient } from './client.js';
 import type { SecAggClientHost } from './client-host.js';
 import { DEFAULT_UPDATE_RANGE, WeightedFixedPointEncoder, type SecureUpdateEncoder } from './encoder.js';
+import { SIMULATED_CLIENTS_AT_ONCE } from './limiter.js';
 import { InProcessSecAggPeers, type SecAggDropoutHook } from './peers.js';
 import { checkSecureAggregationSupports, checkThreshold, SecureAggregation } from './strategy.js';
+
+/** How long a simulated stage may take (default of setUpSecureAggregationSimulation): 10 minutes. */
+export const SIMULATION_STAGE_DEADLINE_MS = 600_000;
 
 /** `SimulationConfig.secureAggregation` (`cohort simulate --secure-aggregation`). */
 export interface SecureAggregationSettings {
@@ -165,13 +169,18 @@ export async function setUpSecureAggregationSimulation(options: {
   const wrapped = clients.map((client) =>
     host === undefined ? secureAggregationClient(client, { encoder, ...rng }) : secureAggregationClientWith(client, encoder, host.backend(client.id)),
   );
-  const peers = new InProcessSecAggPeers(wrapped, options.dropout === undefined ? {} : { dropout: options.dropout });
+  // In-thread clients are bounded here; thread-hosted ones by their thread (client-worker.ts).
+  const peers = new InProcessSecAggPeers(wrapped, {
+    ...(options.dropout === undefined ? {} : { dropout: options.dropout }),
+    ...(host === undefined ? { clientsAtOnce: SIMULATED_CLIENTS_AT_ONCE } : {}),
+  });
   const strategy = new SecureAggregation(options.strategy, {
     peers,
     encoder,
     threshold: resolved.threshold,
     neighbours: resolved.neighbours,
-    ...(options.stageDeadlineMs === undefined ? {} : { stageDeadlineMs: options.stageDeadlineMs }),
+    // In-process clients only vanish through the dropout hook; a busy machine must not turn slow clients into dropouts.
+    stageDeadlineMs: options.stageDeadlineMs ?? SIMULATION_STAGE_DEADLINE_MS,
     ...rng,
   });
   return { strategy, clients: wrapped, encoder, resolved, close: async () => host?.close() };
