@@ -51,6 +51,8 @@ export interface RoundBudgetOptions {
   readonly purpose: string;
   /** Facts recorded with each spend (noise multiplier, sample rate, accountant...). */
   readonly details?: JsonObject;
+  /** Facts about one owner recorded with its spends (its own mechanism), given back by `restore()`. */
+  readonly ownerDetails?: (owner: string) => JsonObject;
 }
 
 export type RoundDecision =
@@ -132,6 +134,7 @@ export class RoundBudget {
         purpose: `${this.options.purpose}, round ${round}`,
         details: {
           ...(this.options.details ?? {}),
+          ...(this.options.ownerDetails?.(owner.owner) ?? {}),
           round,
           attempt,
           runId: this.options.runId,
@@ -159,25 +162,29 @@ export class RoundBudget {
 
   /**
    * Picks the run up from the ledger after a restart: every entry of this run id carries the
-   * owner's rounds and totals, so the next round continues from what was already paid.
+   * owner's rounds and totals, so the next round continues from what was already paid. Returns
+   * each owner's latest entry details (with what `ownerDetails` recorded).
    */
-  async restore(): Promise<void> {
+  async restore(): Promise<Map<string, JsonObject>> {
     const { ledger, runId } = this.options;
-    const found: { owner: string; round: number; attempt: number; rounds: number; total: OwnerPrivacy }[] = [];
+    const found: { owner: string; round: number; attempt: number; rounds: number; total: OwnerPrivacy; details: JsonObject }[] = [];
     for (const owner of await ledger.owners()) {
       for (const entry of await ledger.history(owner)) {
         const d = entry.details;
         if (d.runId !== runId || typeof d.round !== 'number' || typeof d.rounds !== 'number' || typeof d.epsilonTotal !== 'number' || typeof d.deltaTotal !== 'number') continue;
-        found.push({ owner, round: d.round, attempt: typeof d.attempt === 'number' ? d.attempt : 1, rounds: d.rounds, total: { owner, epsilon: d.epsilonTotal, delta: d.deltaTotal } });
+        found.push({ owner, round: d.round, attempt: typeof d.attempt === 'number' ? d.attempt : 1, rounds: d.rounds, total: { owner, epsilon: d.epsilonTotal, delta: d.deltaTotal }, details: d });
       }
     }
     found.sort((a, b) => a.round - b.round || a.attempt - b.attempt);
+    const latest = new Map<string, JsonObject>();
     for (const item of found) {
       this.lastRound = Math.max(this.lastRound, item.round);
       this.attempts.set(item.round, Math.max(this.attempts.get(item.round) ?? 0, item.attempt));
       this.ledgerChecked.add(item.owner);
       this.record(item.owner, item.round, item.total, item.rounds);
+      latest.set(item.owner, item.details);
     }
+    return latest;
   }
 
   private scheduleFor(owner: string): OwnerSchedule {

@@ -95,6 +95,8 @@ export interface PlanExtras {
   readonly charge?: 'available' | 'chosen';
   readonly roundRecord?: (round: number) => DpRoundRecord | undefined;
   readonly describe?: () => Partial<PrivacySummary>;
+  /** A resumed run: an owner's mechanism as its ledger entries recorded it (it must not change mid-run). */
+  readonly restoreMechanism?: (mechanism: OwnerMechanism) => void;
 }
 
 /**
@@ -151,6 +153,10 @@ export async function budgetedPlan(
     runId,
     purpose: `${dp.level === 'user' ? 'DP-FedAvg (user-level DP)' : 'DP-SGD on each client (sample-level DP)'} on ${config.data}`,
     details: { level: dp.level, accountant: dp.accountant, clippingNorm: dp.clippingNorm },
+    ownerDetails: (owner) => {
+      const { noiseMultiplier, sampleRate, stepsPerRound } = mechanismOf(owner);
+      return { noiseMultiplier, sampleRate, stepsPerRound };
+    },
   });
   const charge = extras.charge ?? 'available';
   const owners = (): string[] => [...new Set([...input.clientIds, ...budget.knownOwners()])];
@@ -160,7 +166,14 @@ export async function budgetedPlan(
     beforeRound: (round, participants) => budget.beforeRound(round, charge === 'chosen' ? participants.chosen : participants.available),
     epsilonAfter: (round) => Math.max(0, ...budget.totalsAfter(round).map((owner) => owner.epsilon)),
     roundRecord: extras.roundRecord ?? (() => undefined),
-    restore: () => budget.restore(),
+    async restore() {
+      for (const [owner, d] of await budget.restore()) {
+        if (known.has(owner) || typeof d.noiseMultiplier !== 'number' || typeof d.sampleRate !== 'number' || typeof d.stepsPerRound !== 'number') continue;
+        const mechanism = { owner, noiseMultiplier: d.noiseMultiplier, sampleRate: d.sampleRate, stepsPerRound: d.stepsPerRound };
+        known.set(owner, mechanism);
+        extras.restoreMechanism?.(mechanism);
+      }
+    },
     summarize(roundsRun, stoppedEarly) {
       const summaries: OwnerPrivacySummary[] = owners().map((owner) => {
         const mechanism = mechanismOf(owner);

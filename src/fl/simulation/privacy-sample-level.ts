@@ -79,6 +79,9 @@ export function planSampleLevel(input: PlanInput): Promise<PrivatePlan> {
       calibrated: dp.noiseMultiplier === undefined,
       unit: `each record of each client's data (sample-level DP, add/remove one example), charged to that client`,
       charge: 'chosen',
+      restoreMechanism: (mechanism) => {
+        if (!mechanisms.has(mechanism.owner)) mechanisms.set(mechanism.owner, mechanism);
+      },
     },
   );
 }

@@ -88,6 +88,18 @@ describe('cohort server --dp sample over the network', () => {
       expect(owner.rounds === 0 ? spent.epsilon === 0 : spent.epsilon / expected - 1 < 1e-12 && spent.epsilon >= expected).toBe(true);
     }
     expect(summary.epsilon).toBe(Math.max(...summary.owners.map((owner) => owner.epsilon)));
+    // A restarted server resuming the run continues each owner's account from the ledger (--resume).
+    const resumed = await privateServer({
+      dp: sampleDp,
+      settings: { data: 'network test', rounds: 4, fraction: 0.6, batchSize: 8, localEpochs: 1, strategy: 'fedavg' },
+      strategySpec: parseStrategySpec('fedavg', '--strategy'),
+      strategyOptions: { localEpochs: 1, batchSize: 8, optimizer, fraction: 0.6, minClients: 1 },
+      registeredClients: 3,
+      ledger,
+      runId: 'net-run',
+      resume: true,
+    });
+    expect(resumed.plan.summarize(4, undefined).owners.map((owner) => [owner.owner, owner.rounds, owner.epsilon]).sort()).toEqual(summary.owners.map((owner) => [owner.owner, owner.rounds, owner.epsilon]).sort());
     // DP-SGD replies carry no training loss.
     const rounds = h.store.roundMetrics(h.server.runId).map((entry) => entry.metrics as { trainLoss: number | null; participants: string[] });
     expect(rounds).toHaveLength(4);
