@@ -245,9 +245,9 @@ export class SecAggClientRound {
     const xs = peers.map((peer) => peer.index + 1); // Shamir x-coordinate of client v is v + 1
     const selfMaskShares = shamirSplitBytes(this.selfMaskSeed as Uint8Array, p.threshold, xs, this.rng);
     const keyShares = shamirSplitBytes(this.maskPrivateRaw as Uint8Array, p.threshold, xs, this.rng);
-    const channel = await Promise.all(peers.map((peer) => shareChannelKey(channelKeys.privateKey, peer.cPk, p.sessionId, p.round, this.pair(peer.index))));
-    const shares = await Promise.all(
+    const sealed = await Promise.all(
       peers.map(async (peer, i) => {
+        const channelKey = await shareChannelKey(channelKeys.privateKey, peer.cPk, p.sessionId, p.round, this.pair(peer.index));
         const plaintext = encodeSharePayload({
           sender: this.index,
           receiver: peer.index,
@@ -255,11 +255,13 @@ export class SecAggClientRound {
           keyShare: keyShares[i] as (typeof keyShares)[number],
         });
         const ad = shareAssociatedData(p.sessionId, p.round, this.clientId, p.clientIds[peer.index] as string);
-        const ciphertext = await aesGcmSeal(channel[i] as Uint8Array, plaintext, ad, this.rng);
+        const ciphertext = await aesGcmSeal(channelKey, plaintext, ad, this.rng);
         plaintext.fill(0);
-        return { receiver: peer.index, ciphertext };
+        return { channelKey, share: { receiver: peer.index, ciphertext } };
       }),
     );
+    const shares = sealed.map((s) => s.share);
+    const channel = sealed.map((s) => s.channelKey);
     peers.forEach((peer, i) => this.peers.set(peer.index, { cPk: peer.cPk.slice(), sPk: peer.sPk.slice(), channelKey: channel[i] as Uint8Array }));
     this.current = 'maskedInput';
     return { stage: 'shareKeys', ...this.header(), shares };
@@ -283,30 +285,40 @@ export class SecAggClientRound {
     if (message.shares.length < p.threshold) {
       this.abort('ROUND_INCOMPLETE', `only ${message.shares.length} neighbours of client ${this.clientId} shared keys; threshold is ${p.threshold}`, 'shares');
     }
-    // Decrypt and check everything before any state changes (nothing is revealed on failure).
-    const received = await Promise.all(
-      message.shares.map(async (share) => {
-        const peer = this.peers.get(share.sender) as Peer;
-        const ad = shareAssociatedData(p.sessionId, p.round, p.clientIds[share.sender] as string, this.clientId);
-        const payload = decodeSharePayload(await aesGcmOpen(peer.channelKey, share.ciphertext, ad));
-        const x = this.index + 1;
-        if (payload.sender !== share.sender || payload.receiver !== this.index || payload.selfMaskShare.x !== x || payload.keyShare.x !== x) {
-          throw invalid(`the share from client ${share.sender} is addressed to another pair or coordinate`, 'shares');
-        }
-        return { sender: share.sender, selfMaskShare: encodeShamirShare(payload.selfMaskShare), keyShare: encodeShamirShare(payload.keyShare) };
-      }),
+    const maskKeys = this.maskKeys as X25519KeyPair;
+    // The pairwise seeds s_uv (Bonawitz et al. 2017, round 2) are derived while the shares are
+    // decrypted; neither changes any state.
+    const seedsTask = Promise.all(
+      message.shares.map((share) => pairwiseMaskSeed(maskKeys.privateKey, (this.peers.get(share.sender) as Peer).sPk, p.sessionId, p.round, this.pair(share.sender))),
     );
+    seedsTask.catch(() => undefined); // awaited below; a failure is reported there
+    // Decrypt and check everything before any state changes (nothing is revealed on failure).
+    let received: { sender: number; selfMaskShare: Uint8Array; keyShare: Uint8Array }[];
+    try {
+      received = await Promise.all(
+        message.shares.map(async (share) => {
+          const peer = this.peers.get(share.sender) as Peer;
+          const ad = shareAssociatedData(p.sessionId, p.round, p.clientIds[share.sender] as string, this.clientId);
+          const payload = decodeSharePayload(await aesGcmOpen(peer.channelKey, share.ciphertext, ad));
+          const x = this.index + 1;
+          if (payload.sender !== share.sender || payload.receiver !== this.index || payload.selfMaskShare.x !== x || payload.keyShare.x !== x) {
+            throw invalid(`the share from client ${share.sender} is addressed to another pair or coordinate`, 'shares');
+          }
+          return { sender: share.sender, selfMaskShare: encodeShamirShare(payload.selfMaskShare), keyShare: encodeShamirShare(payload.keyShare) };
+        }),
+      );
+    } catch (error) {
+      void seedsTask.then((seeds) => seeds.forEach((seed) => seed.fill(0)), () => undefined);
+      throw error;
+    }
     const masked = input.slice();
     const selfMaskSeed = this.selfMaskSeed as Uint8Array;
-    const maskKeys = this.maskKeys as X25519KeyPair;
     this.current = 'unmask'; // from here on the client is committed; a failure aborts
     try {
-      // y_u = x_u + PRG(b_u) + Σ_v sign(u,v)·PRG(s_uv) (Bonawitz et al. 2017, round 2 "MaskedInputCollection")
-      const seeds = await Promise.all(
-        received.map((r) => pairwiseMaskSeed(maskKeys.privateKey, (this.peers.get(r.sender) as Peer).sPk, p.sessionId, p.round, this.pair(r.sender))),
-      );
+      // y_u = x_u + PRG(b_u) + Σ_v sign(u,v)·PRG(s_uv) mod 2^32 (Bonawitz et al. 2017, round 2)
+      const seeds = await seedsTask;
       const tasks: (() => Promise<void>)[] = [() => addSeedMask(masked, selfMaskSeed, 1)];
-      received.forEach((r, i) => tasks.push(() => addSeedMask(masked, seeds[i] as Uint8Array, maskSign(this.index, r.sender))));
+      message.shares.forEach((share, i) => tasks.push(() => addSeedMask(masked, seeds[i] as Uint8Array, maskSign(this.index, share.sender))));
       await forEachLimited(tasks, MASK_CONCURRENCY, (task) => task());
       for (const seed of seeds) seed.fill(0);
     } catch (error) {
