@@ -23,3 +23,4 @@ export { TfModel, createModel, type CreateModelOptions } from './tf-model.js';
 export { toArtifacts, fromArtifacts, toLayersModel, COHORT_MODEL_FORMAT_VERSION, type CohortModelMetadata } from './artifacts.js';
 export { fileIOHandler, saveModel, loadModel, MODEL_JSON, WEIGHTS_BIN } from './model-files.js';
 export * from './dp-sgd/index.js';
+export * from './scattering/index.js';
