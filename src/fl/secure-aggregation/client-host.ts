@@ -16,7 +16,8 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CohortError, type CohortErrorCode, check } from '../../errors.js';
 import type { SecAggClientBackend } from './client.js';
-import type { ClientHostReply, ClientHostRequest } from './client-host-messages.js';
+import type { ClientHostInit, ClientHostReply, ClientHostRequest } from './client-host-messages.js';
+import type { WeightedFixedPointSettings } from './encoder.js';
 
 interface Pending {
   readonly resolve: (reply: Uint8Array) => void;
@@ -29,11 +30,11 @@ interface Thread {
   failure: Error | undefined;
 }
 
-function startWorker(): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./client-worker.js', import.meta.url));
+function startWorker(init: ClientHostInit): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./client-worker.js', import.meta.url), { workerData: init });
   const target = new URL('./client-worker.ts', import.meta.url).href;
   const bootstrap = `import(${JSON.stringify(tsxApiUrl())}).then((tsx) => { tsx.register(); return import(${JSON.stringify(target)}); });`;
-  return new Worker(bootstrap, { eval: true });
+  return new Worker(bootstrap, { eval: true, workerData: init });
 }
 
 function tsxApiUrl(): string {
@@ -50,7 +51,7 @@ function tsxApiUrl(): string {
 }
 
 /** Transferable view: the buffer moves to the thread when the view covers all of it, else a copy does. */
-function ownBuffer<T extends Uint8Array | Uint32Array>(view: T): T {
+function ownBuffer<T extends Uint8Array | Uint32Array | Float32Array>(view: T): T {
   return view.byteOffset === 0 && view.byteLength === view.buffer.byteLength && view.buffer instanceof ArrayBuffer ? view : (view.slice() as T);
 }
 
@@ -59,10 +60,17 @@ export class SecAggClientHost {
   private readonly assigned = new Map<string, Thread>();
   private nextJob = 1;
   private closed = false;
+  private readonly encodes: boolean;
 
-  constructor(threads: number) {
+  /**
+   * @param encoder weighted fixed-point settings: the threads then also encode the updates (the
+   *   wrapper sends Δ, the thread quantises it with the CSPRNG), so that encoding runs in parallel too
+   */
+  constructor(threads: number, options: { readonly encoder?: WeightedFixedPointSettings } = {}) {
     check(Number.isInteger(threads) && threads >= 1 && threads <= 64, 'threads', threads, 'an integer in [1, 64]');
-    this.threads = Array.from({ length: threads }, () => this.start());
+    const init: ClientHostInit = options.encoder === undefined ? {} : { encoder: options.encoder };
+    this.encodes = options.encoder !== undefined;
+    this.threads = Array.from({ length: threads }, () => this.start(init));
   }
 
   get size(): number {
@@ -82,21 +90,21 @@ export class SecAggClientHost {
         thread.worker.postMessage(message, [owned.buffer as ArrayBuffer]);
       },
       handle: (request) => this.request(thread, clientId, request),
+      ...(this.encodes
+        ? {
+            encodeAndHold: async (round: number, delta: Float32Array, numExamples: number) => {
+              const owned = ownBuffer(delta);
+              await this.send(thread, (job) => ({ type: 'update', job, clientId, round, delta: owned, numExamples }), [owned.buffer as ArrayBuffer]);
+            },
+          }
+        : {}),
     };
   }
 
   /** Resolves once every thread has started and answers (thread start-up is not a round's cost). */
   async ready(): Promise<void> {
     await Promise.all(
-      this.threads.map((thread) => {
-        if (thread.failure) return Promise.reject(thread.failure);
-        const job = this.nextJob++;
-        return new Promise<Uint8Array>((resolve, reject) => {
-          thread.pending.set(job, { resolve, reject });
-          const message: ClientHostRequest = { type: 'ping', job };
-          thread.worker.postMessage(message);
-        });
-      }),
+      this.threads.map((thread) => this.send(thread, (job) => ({ type: 'ping', job }))),
     );
   }
 
@@ -108,19 +116,22 @@ export class SecAggClientHost {
   }
 
   private request(thread: Thread, clientId: string, request: Uint8Array): Promise<Uint8Array> {
+    const owned = ownBuffer(request);
+    return this.send(thread, (job) => ({ type: 'handle', job, clientId, request: owned }), [owned.buffer as ArrayBuffer]);
+  }
+
+  private send(thread: Thread, message: (job: number) => ClientHostRequest, transfer: ArrayBuffer[] = []): Promise<Uint8Array> {
     if (this.closed) return Promise.reject(new CohortError('INTERNAL', 'the SecAgg client threads were closed'));
     if (thread.failure) return Promise.reject(thread.failure);
     const job = this.nextJob++;
-    const owned = ownBuffer(request);
     return new Promise((resolve, reject) => {
       thread.pending.set(job, { resolve, reject });
-      const message: ClientHostRequest = { type: 'handle', job, clientId, request: owned };
-      thread.worker.postMessage(message, [owned.buffer as ArrayBuffer]);
+      thread.worker.postMessage(message(job), transfer);
     });
   }
 
-  private start(): Thread {
-    const thread: Thread = { worker: startWorker(), pending: new Map(), failure: undefined };
+  private start(init: ClientHostInit): Thread {
+    const thread: Thread = { worker: startWorker(init), pending: new Map(), failure: undefined };
     // Pending requests keep the process alive through the driver's deadline timers; an idle host does not.
     thread.worker.unref();
     thread.worker.on('message', (reply: ClientHostReply) => {
@@ -128,7 +139,7 @@ export class SecAggClientHost {
       if (pending === undefined) return;
       thread.pending.delete(reply.job);
       if (reply.type === 'handled') pending.resolve(reply.reply);
-      else if (reply.type === 'pong') pending.resolve(new Uint8Array(0));
+      else if (reply.type === 'pong' || reply.type === 'held') pending.resolve(new Uint8Array(0));
       else pending.reject(new CohortError((reply.error.code ?? 'INTERNAL') as CohortErrorCode, reply.error.message, reply.error.subject === undefined ? {} : { subject: reply.error.subject }));
     });
     const broken = (reason: string) => {

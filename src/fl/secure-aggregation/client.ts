@@ -19,6 +19,8 @@ export type SecureAggregationClient = FederatedClient & { handleSecAgg(request: 
 export interface SecAggClientBackend {
   setInput(round: number, input: Uint32Array): void;
   handle(request: Uint8Array): Promise<Uint8Array>;
+  /** Present when the backend encodes Δ itself, with the same encoder settings (takes ownership of `delta`). */
+  encodeAndHold?(round: number, delta: Float32Array, numExamples: number): Promise<void>;
 }
 
 export function secureAggregationClient(inner: FederatedClient, options: { readonly encoder: SecureUpdateEncoder; readonly rng?: RandomSource }): SecureAggregationClient {
@@ -42,10 +44,14 @@ export function secureAggregationClientWith(inner: FederatedClient, encoder: Sec
       const delta = new Float32Array(weights.length);
       for (let i = 0; i < delta.length; i++) delta[i] = (trained.weights[i] as number) - (weights[i] as number);
       trained.weights.fill(0);
-      try {
-        backend.setInput(config.round, await encoder.encode(delta, trained.numExamples, config.round));
-      } finally {
-        delta.fill(0);
+      if (backend.encodeAndHold !== undefined) {
+        await backend.encodeAndHold(config.round, delta, trained.numExamples);
+      } else {
+        try {
+          backend.setInput(config.round, await encoder.encode(delta, trained.numExamples, config.round));
+        } finally {
+          delta.fill(0);
+        }
       }
       return { weights: NO_WEIGHTS, numExamples: trained.numExamples, metrics: trained.metrics };
     },

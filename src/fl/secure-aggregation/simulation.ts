@@ -164,7 +164,9 @@ export async function setUpSecureAggregationSimulation(options: {
   }
   const threads = Math.min(options.clientThreads ?? 0, clients.length);
   // Loaded only when used, so that browser bundles never see node:worker_threads.
-  const host: SecAggClientHost | undefined = threads > 0 ? new (await import('./client-host.js')).SecAggClientHost(threads) : undefined;
+  // A weighted fixed-point encoder is rebuilt in the threads from its settings, so they encode too.
+  const hostOptions = encoder instanceof WeightedFixedPointEncoder ? { encoder: encoder.settings } : {};
+  const host: SecAggClientHost | undefined = threads > 0 ? new (await import('./client-host.js')).SecAggClientHost(threads, hostOptions) : undefined;
   await host?.ready();
   const wrapped = clients.map((client) =>
     host === undefined ? secureAggregationClient(client, { encoder, ...rng }) : secureAggregationClientWith(client, encoder, host.backend(client.id)),

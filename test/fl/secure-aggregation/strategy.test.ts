@@ -114,6 +114,17 @@ describe('SecureAggregation (SecAgg+ around FedAvg)', () => {
     await expect(setup.clients[0]!.handleSecAgg(new Uint8Array(0))).rejects.toThrow(/closed/);
   }, 30_000);
 
+  it('reports an update the client thread cannot encode as the fit failure of that client', async () => {
+    const broken: FederatedClient = { id: 'nan', numExamples: 5, fit: async (weights) => ({ weights: weights.map(() => Number.NaN), numExamples: 5, metrics: { trainLoss: 0 } }) };
+    const setup = await setUpSecureAggregationSimulation({ settings: {}, strategy: new FedAvg(fedAvgOptions), clients: [broken, ...makeClients(['c0', 'c1'])], clientThreads: 1 });
+    try {
+      const [instruction] = await setup.strategy.configureFit({ round: 1, globalWeights: initialWeights, clients: [{ id: 'nan', numExamples: 5 }], rng: new SeededRandom(1) });
+      await expect(setup.clients[0]!.fit(initialWeights, instruction!.config)).rejects.toThrow(/update coordinate 0 is NaN/);
+    } finally {
+      await setup.close();
+    }
+  }, 30_000);
+
   it('counts clients that drop before sharing keys out, and keeps clients that drop after sending their masked input', async () => {
     const early = await secure({ dropout: dropAt('shareKeys', ['c0']) });
     const earlyResult = await runFederation({ strategy: early.strategy, clients: early.clients, rounds: 1, initialWeights, rng: new SeededRandom(1) });
