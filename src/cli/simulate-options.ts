@@ -55,7 +55,7 @@ export function addTrainingOptions(command: Command): Command {
   return command
     .option('--data <name|csv:PATH|idx:DIR>', 'a bundled data set (see `cohort datasets`), a CSV file or an IDX folder', d.data)
     .option('--label <column>', 'label column of CSV data')
-    .option('--model <spec>', 'logreg, mlp:H1,H2,... or cnn', specFlag(parseModelSpec), d.model)
+    .option('--model <spec>', 'logreg, mlp:H1,H2,... or cnn; :tanh after mlp or cnn for tanh hidden layers', specFlag(parseModelSpec), d.model)
     .option('--clients <n>', 'number of clients', numberFlag('--clients', { integer: true, min: 1 }), d.clients)
     .option('--rounds <n>', 'federated rounds', numberFlag('--rounds', { integer: true, min: 1 }), d.rounds)
     .option('--partition <spec>', 'iid, dirichlet:ALPHA, shards:K or quantity:ALPHA', specFlag(parsePartitionSpec), d.partition)

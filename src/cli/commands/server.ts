@@ -70,7 +70,7 @@ export function registerServerCommand(program: Command): void {
     .option('--deadline <seconds>', 'per-round deadline for client replies; later replies are dropped', numberFlag('--deadline', { greaterThan: 0 }), 120)
     .option('--heartbeat <seconds>', 'WebSocket ping period; a client silent for two periods is dropped (0 = off)', numberFlag('--heartbeat', { min: 0 }), 10)
     .option('--strategy <spec>', 'fedavg, fedprox:MU, fedavgm, fedadam, fedyogi or fedadagrad (see docs/network.md)', 'fedavg')
-    .option('--model <spec>', 'logreg, mlp:H1,H2,... or cnn', 'logreg')
+    .option('--model <spec>', 'logreg, mlp:H1,H2,... or cnn; :tanh after mlp or cnn for tanh hidden layers', 'logreg')
     .option('--local-epochs <n>', 'local epochs per round', numberFlag('--local-epochs', { integer: true, min: 1 }), 2)
     .option('--batch-size <n>', 'local mini-batch size', numberFlag('--batch-size', { integer: true, min: 1 }), 16)
     .option('--lr <rate>', 'client learning rate', numberFlag('--lr', { greaterThan: 0 }), 0.1)
