@@ -23,4 +23,23 @@ export * from './crypto/paillier/index.js';
 export * from './fl/private-training.js';
 export * from './fl/encrypted-aggregation/index.js';
 export * from './fl/secure-aggregation/index.js';
+export {
+  type SecAggParameters,
+  type SecAggStage,
+  type SecAggServerMessage,
+  type SecAggClientMessage,
+  type SecAggResult,
+  type FixedPointPlan,
+  defaultNeighbours,
+  defaultThreshold,
+  SecAggServerRound,
+  SecAggClientRound,
+  encodeServerMessage,
+  decodeServerMessage,
+  encodeClientMessage,
+  decodeClientMessage,
+  planFixedPoint,
+  quantize,
+  dequantizeSum,
+} from './secagg/index.js';
 export * from './fl/dp/index.js';
