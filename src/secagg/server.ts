@@ -46,8 +46,8 @@ export interface SecAggResult {
   readonly dropped: readonly string[];
 }
 
-/** PRG expansions in flight while unmasking (each holds ≤ 4 MiB of keystream). */
-const UNMASK_CONCURRENCY = 8;
+/** PRG expansions in flight while unmasking (each holds ≤ 4 MiB of keystream; 16 keeps WebCrypto's thread pool busy). */
+const UNMASK_CONCURRENCY = 16;
 
 function invalid(message: string, subject = 'message'): CohortError {
   return new CohortError('INVALID_DATA', message, { subject });
@@ -425,14 +425,22 @@ export class SecAggServerRound {
           seed.fill(0);
         });
       }
-      for (const v of dropouts) {
-        const raw = shamirCombineBytes((this.keyShares[v] as ShamirShare[]).slice(0, t), t, X25519_KEY_BYTES);
-        const advertised = (this.publicKeys[v] as NeighbourPublicKeys).sPk;
-        if (!sameBytes(await x25519PublicKeyOf(raw), advertised)) {
+      // s_sk_v of each dropped v from t shares, checked against the s_pk_v it advertised.
+      const recovered = await Promise.all(
+        dropouts.map(async (v) => {
+          const raw = shamirCombineBytes((this.keyShares[v] as ShamirShare[]).slice(0, t), t, X25519_KEY_BYTES);
+          try {
+            const matches = sameBytes(await x25519PublicKeyOf(raw), (this.publicKeys[v] as NeighbourPublicKeys).sPk);
+            return { v, privateKey: matches ? await importX25519PrivateKey(raw) : undefined };
+          } finally {
+            raw.fill(0);
+          }
+        }),
+      );
+      for (const { v, privateKey } of recovered) {
+        if (privateKey === undefined) {
           this.fail(`the shares of client ${p.clientIds[v]}'s mask key do not rebuild the key it advertised`, 'INVALID_DATA');
         }
-        const privateKey = await importX25519PrivateKey(raw);
-        raw.fill(0);
         for (const w of this.neighboursIn(v, u3)) {
           // w added sign(w,v)·PRG(s_wv) to y_w; v's masked input never came, so remove it.
           const pair: PeerPair = { lowId: p.clientIds[Math.min(v, w)] as string, highId: p.clientIds[Math.max(v, w)] as string };

@@ -120,6 +120,25 @@ describe('SecAggServerRound refuses bad messages without changing state', () => 
     expectRejected(run, 'client-2', reply, /client-2 is not part of stage shareKeys/);
   });
 
+  it('aborts (INVALID_DATA) when the key shares of a dropped client do not rebuild the key it advertised', async () => {
+    const run = makeRound({ n: 8, neighbours: 4, threshold: 3, vectorLength: 3, seed: 14 });
+    for (let stage = 0; stage < 2; stage++) {
+      for (const [id, m] of await collect(run)) run.server.receive(id, m);
+      await run.server.advance();
+    }
+    for (const [id, m] of await collect(run)) if (id !== 'client-5') run.server.receive(id, m); // client-5 drops
+    await run.server.advance();
+    for (const [id, m] of await collect(run)) {
+      if (m.stage !== 'unmask') throw new Error('expected unmask replies');
+      // Every holder alters the last byte of its share of client-5's key (still a valid encoding).
+      const keyShares = m.keyShares.map((s) => (s.owner === 5 ? { ...s, share: s.share.map((b, j) => (j === 34 ? b ^ 1 : b)) } : s));
+      run.server.receive(id, { ...m, keyShares });
+    }
+    await expect(run.server.advance()).rejects.toThrow(/the shares of client client-5's mask key do not rebuild the key it advertised/);
+    expect(run.server.stage).toBe('aborted');
+    expect(() => run.server.result()).toThrow(/no result/);
+  });
+
   it('validates its parameters (INVALID_ARGUMENT naming the parameter)', () => {
     const base = { round: 1, sessionId: new Uint8Array(32), clientIds: ['a', 'b', 'c', 'd', 'e'], threshold: 3, neighbours: 4, vectorLength: 3 };
     const cases: [Partial<typeof base>, RegExp][] = [
