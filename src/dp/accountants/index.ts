@@ -26,6 +26,18 @@ export {
 export { PldAccountant, pldEpsilon, type PldAccountantOptions } from './pld.js';
 export { effectiveNoiseMultiplier, gaussianDelta, gaussianEpsilon, gaussianLogDelta } from './gaussian-exact.js';
 export {
+  DEFAULT_CONDITIONAL_ROUNDING_BETA,
+  DISTRIBUTED_DISCRETE_GAUSSIAN_ORDERS,
+  distributedDiscreteGaussianConcentratedEpsilon,
+  distributedDiscreteGaussianEpsilon,
+  distributedDiscreteGaussianRdp,
+  distributedDiscreteGaussianTau,
+  roundedL1NormBound,
+  roundedL2NormBound,
+  type DistributedDiscreteGaussianAccounting,
+  type DistributedDiscreteGaussianRound,
+} from './distributed-discrete-gaussian.js';
+export {
   advancedComposition,
   basicComposition,
   optimalComposition,

@@ -1,2 +1,3 @@
 // Noise calibration: the noise multiplier for a target (ε, δ).
 export * from './noise-multiplier.js';
+export * from './distributed-discrete-gaussian.js';
