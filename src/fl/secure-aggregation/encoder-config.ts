@@ -20,6 +20,9 @@ export function encoderFitConfig(encoder: SecureUpdateEncoder): Record<string, C
     config[SECAGG_MAX_CLIENTS_KEY] = encoder.maxClients;
     if (encoder.weightCap !== undefined) config[SECAGG_WEIGHT_CAP_KEY] = encoder.weightCap;
   }
+  // Other encoders may announce their own public settings (e.g. the distributed discrete Gaussian's).
+  const own = (encoder as { fitConfig?: () => Record<string, ConfigValue> }).fitConfig;
+  if (typeof own === 'function') Object.assign(config, own.call(encoder));
   return config;
 }
 
@@ -30,7 +33,7 @@ export function checkEncoderFitConfig(encoder: SecureUpdateEncoder, extra: Reado
     throw new CohortError('INVALID_ARGUMENT', `round ${round}: the server did not ask for secure aggregation, but this client only sends masked updates`, { subject: SECAGG_ENCODER_KEY });
   }
   const mine = encoderFitConfig(encoder);
-  for (const key of [SECAGG_ENCODER_KEY, SECAGG_UPDATE_RANGE_KEY, SECAGG_MAX_CLIENTS_KEY, SECAGG_WEIGHT_CAP_KEY]) {
+  for (const key of new Set([SECAGG_ENCODER_KEY, SECAGG_UPDATE_RANGE_KEY, SECAGG_MAX_CLIENTS_KEY, SECAGG_WEIGHT_CAP_KEY, ...Object.keys(mine)])) {
     if (mine[key] !== extra?.[key]) {
       throw new CohortError('INVALID_ARGUMENT', `round ${round}: the server's ${key} is ${JSON.stringify(extra?.[key])}, this client's encoder has ${JSON.stringify(mine[key])}`, {
         subject: key,

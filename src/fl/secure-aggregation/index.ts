@@ -9,3 +9,6 @@ export * from './client-state.js';
 export * from './stop-on-abort.js';
 export * from './simulation.js';
 export * from './summary.js';
+export * from './distributed-discrete-gaussian.js';
+export * from './hadamard-rotation.js';
+export * from './conditional-rounding.js';
