@@ -75,7 +75,7 @@ describe('the layer plan', () => {
 
 /** Logits of an MLP with tanh hidden layers, in float64, from the flat weights. */
 function referenceLogits(weights: Float32Array, x: Float32Array, batch: number, sizes: readonly number[]): Float64Array {
-  let h = Float64Array.from(x);
+  let h: Float64Array = Float64Array.from(x);
   let offset = 0;
   for (let l = 0; l + 1 < sizes.length; l++) {
     const inputs = sizes[l] as number;
@@ -139,13 +139,14 @@ describe('forward pass and gradient of a tanh MLP', () => {
         }
         return sum;
       };
-      const gradient = tf.tidy(() => {
+      let gradient = new Float64Array(0);
+      tf.tidy(() => {
         const y = tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), 3), 'float32') as tf.Tensor2D;
         const grads = tf.grads((...params: tf.Tensor[]) => {
           const logits = forwardLogits(model.architecture, params, tf.tensor2d(x, [batch, 5]), true);
           return tf.neg(tf.sum(tf.mul(y, tf.logSoftmax(logits))));
         })([...model.trainableVariables]);
-        return Float64Array.from(grads.flatMap((g) => Array.from(g.dataSync())));
+        gradient = Float64Array.from(grads.flatMap((g) => Array.from(g.dataSync())));
       });
       const h = 1e-3;
       for (const index of [0, 13, 35, 36, 40, 62, model.numParameters - 1]) {
