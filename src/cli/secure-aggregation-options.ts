@@ -50,7 +50,7 @@ export function formatSecureAggregation(result: SimulationResult): string[] {
   if (!secure) return [];
   const dropouts = secure.rounds.reduce((sum, round) => sum + round.dropped.length, 0);
   const lines = [
-    `secure aggregation: ${secure.protocol}, ${secure.clientsPerRound} clients per round, k = ${secure.neighbours} neighbours, threshold t = ${secure.threshold}, updates clipped to ±${secure.updateRange} (${secure.encoder}); the server saw only sums; ${dropouts} dropout(s) recovered`,
+    `secure aggregation: ${secure.protocol}, ${secure.clientsPerRound} clients per round, k = ${secure.neighbours} neighbours, threshold t = ${secure.threshold}, ${secure.encoder === 'weighted-fixed-point' ? `updates clipped to ±${secure.updateRange} (${secure.encoder})` : `encoder ${secure.encoder}`}; the server saw only sums; ${dropouts} dropout(s) recovered`,
   ];
   if (secure.abortedRound) {
     lines.push(`stopped early: round ${secure.abortedRound.round} lost too many clients and was aborted (nothing revealed); the model is round ${secure.abortedRound.round - 1}'s. ${secure.abortedRound.reason}`);

@@ -26,6 +26,9 @@ export function addServerPrivacyOptions(command: Command): Command {
 export function serverPrivacyConfig(flags: ServerPrivacyFlags & { db: string; enforceBudgets?: boolean; fractionEvaluate: number }): DpSimulationConfig | undefined {
   const dp = privacyConfig(flags);
   if (dp === undefined) return undefined;
+  if (dp.level === 'distributed') {
+    throw new CohortError('UNSUPPORTED', '--dp distributed runs in `cohort simulate --secure-aggregation` only; the network server does not set it up yet', { subject: '--dp' });
+  }
   if (flags.enforceBudgets === true) {
     throw new CohortError('INVALID_ARGUMENT', '--enforce-budgets charges the ε that clients report; with --dp the server accounts and charges the DP it runs itself (use one or the other)', { subject: '--enforce-budgets' });
   }

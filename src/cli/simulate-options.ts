@@ -77,7 +77,7 @@ export function addTrainingOptions(command: Command): Command {
  * `ledger: false` leaves out --ledger (the sweep sets the budgets, and its runs must not share one ledger).
  */
 export function addPrivacyOptions(command: Command, options: { budget: boolean; ledger?: boolean }): Command {
-  command.option('--dp <level>', 'differential privacy: sample (DP-SGD on every client) or user (DP-FedAvg)', (raw: string) => parseChoiceFlag('--dp', raw, ['sample', 'user'] as const));
+  command.option('--dp <level>', 'differential privacy: sample (DP-SGD on every client), user (DP-FedAvg) or distributed (clients add discrete Gaussian noise under --secure-aggregation)', (raw: string) => parseChoiceFlag('--dp', raw, ['sample', 'user', 'distributed'] as const));
   if (options.budget) {
     command
       .option('--target-epsilon <e>', 'the run’s ε budget: calibrates the noise to spend it (with --noise-multiplier: stops the run when reached)', numberFlag('--target-epsilon', { greaterThan: 0 }))
@@ -142,6 +142,7 @@ export function privacyConfig(flags: PrivacyFlags, budget?: { targetEpsilon: num
   if (flags.delta === undefined) throw missing('--dp', `${flags.dp} needs --delta D (below 1/n)`);
   if (flags.clip === undefined) throw missing('--dp', `${flags.dp} needs --clip C (the clipping norm)`);
   if (flags.adaptiveClip && flags.dp !== 'user') throw missing('--adaptive-clip', 'works with --dp user only (it adapts the clipping of client updates)');
+  if (flags.dp === 'distributed' && flags.accountant !== 'rdp') throw missing('--accountant', `${flags.accountant} cannot account --dp distributed; use rdp (the distributed discrete Gaussian's bound is an RDP bound)`);
   return {
     level: flags.dp,
     ...(targetEpsilon === undefined ? {} : { targetEpsilon }),

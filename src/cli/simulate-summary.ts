@@ -51,7 +51,13 @@ export function alignTable(rows: readonly (readonly string[])[]): string[] {
 export function formatPrivacy(result: SimulationResult): string[] {
   const privacy = result.privacy;
   if (!privacy) return [];
-  const level = privacy.level === 'user' ? 'user-level DP (DP-FedAvg)' : 'sample-level DP (DP-SGD on every client)';
+  const ddg = privacy.distributedDiscreteGaussian;
+  const level =
+    privacy.level !== 'user'
+      ? 'sample-level DP (DP-SGD on every client)'
+      : ddg === undefined
+        ? 'user-level DP (DP-FedAvg)'
+        : `user-level DP (distributed discrete Gaussian: each client adds its share of the noise, at least ${ddg.noiseShares} shares in every sum)`;
   const epsilon = formatNumber(privacy.epsilon);
   const lines = [
     `privacy: ${level}, ε = ${epsilon} at δ = ${privacy.delta} (${privacy.accountant.toUpperCase()})${privacy.budgetEpsilon === null ? '' : `, budget ε = ${privacy.budgetEpsilon}`}`,

@@ -10,7 +10,13 @@ import { escapeHtml, formatEpsilon, table } from './report-html.js';
 export function privacySection(result: SimulationResult): string {
   const privacy = result.privacy;
   if (!privacy) return '';
-  const level = privacy.level === 'user' ? 'user-level DP (DP-FedAvg, McMahan et al. 2018)' : 'sample-level DP (DP-SGD on every client, Abadi et al. 2016)';
+  const ddg = privacy.distributedDiscreteGaussian;
+  const level =
+    privacy.level !== 'user'
+      ? 'sample-level DP (DP-SGD on every client, Abadi et al. 2016)'
+      : ddg === undefined
+        ? 'user-level DP (DP-FedAvg, McMahan et al. 2018)'
+        : 'user-level DP (distributed discrete Gaussian under SecAgg+, Kairouz, Liu & Steinke 2021)';
   const stop = privacy.stoppedEarly
     ? `<p class="stop"><strong>Stopped early:</strong> the privacy budget allowed ${privacy.rounds} of ${result.config.rounds} rounds. ${escapeHtml(capitalise(privacy.stoppedEarly.reason))}. The model is the one after round ${privacy.rounds}.</p>`
     : '';
@@ -18,13 +24,19 @@ export function privacySection(result: SimulationResult): string {
     ['guarantee', `(ε = ${formatEpsilon(privacy.epsilon)}, δ = ${privacy.delta})-DP, ${level}`],
     ['protects', privacy.unit],
     ['budget', privacy.budgetEpsilon === null ? 'none (noise multiplier given; ε reported)' : `ε = ${privacy.budgetEpsilon}, δ = ${privacy.delta}`],
-    ['accountant', `${privacy.accountant.toUpperCase()} (Poisson-subsampled Gaussian)`],
+    ['accountant', ddg === undefined ? `${privacy.accountant.toUpperCase()} (Poisson-subsampled Gaussian)` : `${privacy.accountant.toUpperCase()} (sum of discrete Gaussians, Kairouz, Liu & Steinke 2021, Theorem 1)`],
     ['noise multiplier', `${formatEpsilon(privacy.noiseMultiplier)}${privacy.calibrated ? ' (calibrated to the budget)' : ''}`],
     ['clipping norm', `${privacy.clippingNorm}${privacy.adaptiveClipping ? ` (adaptive, ended at ${formatEpsilon(privacy.adaptiveClipping.finalClippingNorm)})` : ''}`],
-    ['sampling rate', privacy.level === 'user' ? `${privacy.sampleRate} of the clients per round (Poisson)` : `${formatEpsilon(privacy.sampleRate)} of the records per step (Poisson), the most-charged owner`],
+    ['sampling rate', privacy.level === 'user' ? `${privacy.sampleRate} of the clients per round (${ddg === undefined ? 'Poisson' : 'charged as if every client took part in every round'})` : `${formatEpsilon(privacy.sampleRate)} of the records per step (Poisson), the most-charged owner`],
     ['rounds accounted', String(privacy.rounds)],
     ['ledger', privacy.ledger === 'memory' ? 'in memory (forgotten after the run)' : privacy.ledger],
   ];
+  if (ddg !== undefined) {
+    settings.push([
+      'distributed noise',
+      `each client adds N_Z(0, ${ddg.localVariance}) per coordinate on a grid of ${formatEpsilon(ddg.granularity)} (d = ${ddg.dimension}); at least ${ddg.noiseShares} of ${ddg.maxContributors} clients' noise in every sum; Δ₂ = ${formatEpsilon(ddg.l2Sensitivity)}; noise multiplier seen by the accountant ${formatEpsilon(ddg.effectiveNoiseMultiplier)}`,
+    ]);
+  }
   if (privacy.adaptiveClipping) {
     const adaptive = privacy.adaptiveClipping;
     settings.push([

@@ -49,6 +49,7 @@ describe('cohort server --dp: bad input → exit 2 naming the flag and value', (
     ['adaptive clipping with 3 clients', () => ['--db', registered, ...user, '--adaptive-clip'], /^cohort: --adaptive-clip cannot be used with 3 clients at noise multiplier 1/],
     ['FedProx at sample level', () => ['--db', registered, ...sample, '--strategy', 'fedprox:0.1'], /^cohort: --strategy fedprox:0.1 cannot be used with --dp sample/],
     ['a server optimiser at user level', () => ['--db', registered, ...user, '--strategy', 'fedadam'], /^cohort: --strategy fedadam cannot be used with --dp user/],
+    ['distributed DP (simulation only)', () => ['--db', registered, '--dp', 'distributed', '--noise-multiplier', '1', '--delta', '0.001', '--clip', '1'], /^cohort: --dp distributed runs in `cohort simulate --secure-aggregation` only/],
   ];
   it.each(cases)('%s', async (_name, args, message) => {
     await expectExit2([...serverBase, ...args()], message);

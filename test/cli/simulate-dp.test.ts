@@ -131,7 +131,7 @@ describe('cohort simulate --dp: bad input → exit 2 and one line naming the fla
     ['no delta', ['--dp', 'user', '--target-epsilon', '1', '--clip', '1'], /^cohort: --dp user needs --delta D/],
     ['no clip', ['--dp', 'sample', '--target-epsilon', '1', '--delta', '0.001'], /^cohort: --dp sample needs --clip C/],
     ['DP flag without --dp', ['--target-epsilon', '1'], /^cohort: --target-epsilon needs --dp sample or --dp user$/],
-    ['unknown level', ['--dp', 'record'], /^cohort: --dp must be one of sample, user \(got "record"\)$/],
+    ['unknown level', ['--dp', 'record'], /^cohort: --dp must be one of sample, user, distributed \(got "record"\)$/],
     ['adaptive clipping at sample level', ['--dp', 'sample', '--target-epsilon', '1', '--delta', '0.001', '--clip', '1', '--adaptive-clip'], /^cohort: --adaptive-clip works with --dp user only/],
     ['adaptive clipping with 5 clients', ['--dp', 'user', '--target-epsilon', '1', '--delta', '0.001', '--clip', '1', '--adaptive-clip'], /^cohort: --adaptive-clip cannot be used with 5 clients at noise multiplier [\d.]+/],
     ['unknown accountant', ['--dp', 'user', '--target-epsilon', '1', '--delta', '0.001', '--clip', '1', '--accountant', 'moments'], /^cohort: --accountant must be one of rdp, pld \(got "moments"\)$/],

@@ -6,7 +6,7 @@
  * epochs, momentum, Adam and a small MLP on five seeds: it had the best worst-case gap to the
  * centralised baseline (one test example of 114) with a mean federated accuracy of 96.3 %.
  */
-import { check } from '../../errors.js';
+import { CohortError, check } from '../../errors.js';
 import type { PaillierAggregationSettings } from '../encrypted-aggregation/simulation.js';
 import { checkSecureAggregationConfig, type SecureAggregationSettings } from '../secure-aggregation/simulation.js';
 import { checkDpConfig, type DpSimulationConfig } from './privacy-config.js';
@@ -87,4 +87,7 @@ export function checkSimulationConfig(config: SimulationConfig): void {
   check(Number.isFinite(config.testFraction) && config.testFraction > 0 && config.testFraction < 1, 'testFraction', config.testFraction, 'in (0, 1)');
   if (config.dp !== undefined) checkDpConfig(config.dp);
   if (config.secureAggregation !== undefined) checkSecureAggregationConfig(config);
+  if (config.dp?.level === 'distributed' && config.secureAggregation === undefined) {
+    throw new CohortError('INVALID_ARGUMENT', '--dp distributed needs --secure-aggregation: the clients add the noise and only the masked sum may reach the server', { subject: '--dp' });
+  }
 }

@@ -5,7 +5,8 @@
  */
 import { check } from '../../errors.js';
 
-export type PrivacyLevel = 'sample' | 'user';
+/** 'distributed': user-level DP from the clients' own discrete Gaussian noise under SecAgg+ (docs/distributed-dp.md). */
+export type PrivacyLevel = 'sample' | 'user' | 'distributed';
 
 export interface DpSimulationConfig {
   /** 'user': DP-FedAvg, each client's whole data is the protected unit; 'sample': each client runs DP-SGD, each record is the unit. */
@@ -70,17 +71,38 @@ export interface PrivacySummary {
   readonly ledger: string;
   /** What the guarantee covers, in words. */
   readonly unit: string;
+  /** --dp distributed: the noise comes from the clients (level 'user'). */
+  readonly mechanism?: 'distributed-discrete-gaussian';
+  /** --dp distributed: the parameters of the distributed discrete Gaussian (integer domain; src/dp/calibration/distributed-discrete-gaussian.ts). */
+  readonly distributedDiscreteGaussian?: {
+    /** The fewest clients whose noise each released sum holds (SecAgg+'s threshold). */
+    readonly noiseShares: number;
+    /** The clients per round (the most inputs in one sum). */
+    readonly maxContributors: number;
+    /** The model's parameters padded to a power of two. */
+    readonly dimension: number;
+    readonly granularity: number;
+    readonly localVariance: number;
+    readonly l2Sensitivity: number;
+    readonly tau: number;
+    /** √(n·V)/Δ₂: below the nominal noise multiplier by the rounding inflation. */
+    readonly effectiveNoiseMultiplier: number;
+    /** The bound on every |coordinate| of the sum, ≤ 2^31 − 1. */
+    readonly sumBound: number;
+    readonly rotationSeed: number;
+  };
 }
 
 /** Checks the settings that do not depend on the data (the CLI checks them while parsing flags). */
 export function checkDpConfig(dp: DpSimulationConfig): void {
   check(typeof dp === 'object' && dp !== null, 'dp', dp, 'an object');
-  check(dp.level === 'sample' || dp.level === 'user', '--dp', dp.level, '"sample" or "user"');
+  check(dp.level === 'sample' || dp.level === 'user' || dp.level === 'distributed', '--dp', dp.level, '"sample", "user" or "distributed"');
   check(dp.targetEpsilon !== undefined || dp.noiseMultiplier !== undefined, '--target-epsilon', dp.targetEpsilon, 'given, or --noise-multiplier, with --dp');
   if (dp.targetEpsilon !== undefined) check(Number.isFinite(dp.targetEpsilon) && dp.targetEpsilon > 0, '--target-epsilon', dp.targetEpsilon, 'a finite number > 0');
   if (dp.noiseMultiplier !== undefined) check(Number.isFinite(dp.noiseMultiplier) && dp.noiseMultiplier > 0, '--noise-multiplier', dp.noiseMultiplier, 'a finite number > 0');
   check(typeof dp.delta === 'number' && dp.delta > 0 && dp.delta < 1, '--delta', dp.delta, 'in (0, 1)');
   check(Number.isFinite(dp.clippingNorm) && dp.clippingNorm > 0, '--clip', dp.clippingNorm, 'a finite number > 0');
   check(dp.accountant === 'rdp' || dp.accountant === 'pld', '--accountant', dp.accountant, '"rdp" or "pld"');
-  check(!(dp.adaptiveClipping && dp.level === 'sample'), '--adaptive-clip', 'with --dp sample', 'used with --dp user only (it adapts the clipping of client updates)');
+  check(!(dp.adaptiveClipping && dp.level !== 'user'), '--adaptive-clip', `with --dp ${dp.level}`, 'used with --dp user only (it adapts the clipping of client updates)');
+  check(!(dp.level === 'distributed' && dp.accountant !== 'rdp'), '--accountant', `${dp.accountant} with --dp distributed`, 'rdp (the distributed discrete Gaussian is accounted by its RDP bound)');
 }

@@ -14,6 +14,7 @@ import { calibrateNoiseMultiplier, subsampledGaussianEpsilon } from '../dp/accou
 import type { DpRoundRecord } from '../dp/dp-fedavg.js';
 import { RoundBudget, type OwnerSchedule } from '../dp/round-budget.js';
 import type { FedAvgOptions, StrategySpec } from '../strategies/index.js';
+import type { SecureUpdateEncoder } from '../secure-aggregation/encoder.js';
 import type { Strategy } from '../strategy.js';
 import type { SimulationConfig } from './config.js';
 import type { DpSimulationConfig, OwnerPrivacySummary, PrivacySummary } from './privacy-config.js';
@@ -40,6 +41,8 @@ export interface PrivatePlan {
   summarize(roundsRun: number, stoppedEarly: BudgetStop | undefined): PrivacySummary;
   /** Continues a run's accounting from what the ledger already holds for its run id (a restarted server). */
   restore(): Promise<void>;
+  /** --dp distributed: what the clients mask under SecAgg+ (their noise is in it). */
+  readonly secureEncoder?: SecureUpdateEncoder;
 }
 
 /** One owner's mechanism: `stepsPerRound` Poisson-subsampled Gaussian steps each round it takes part in. */
@@ -48,10 +51,12 @@ export interface OwnerMechanism {
   readonly noiseMultiplier: number;
   readonly sampleRate: number;
   readonly stepsPerRound: number;
+  /** ε after taking part in `rounds` rounds, when the mechanism is not a subsampled Gaussian (--dp distributed). */
+  readonly epsilonAfter?: (rounds: number) => number;
 }
 
 /** The run settings the privacy plan reads (a SimulationConfig, or a network server's flags). */
-export type PlanSettings = Pick<SimulationConfig, 'data' | 'rounds' | 'fraction' | 'batchSize' | 'localEpochs' | 'strategy'>;
+export type PlanSettings = Pick<SimulationConfig, 'data' | 'rounds' | 'fraction' | 'batchSize' | 'localEpochs' | 'strategy'> & Partial<Pick<SimulationConfig, 'secureAggregation' | 'seed'>>;
 
 export interface PlanInput {
   readonly config: PlanSettings;
@@ -70,7 +75,15 @@ export interface PlanInput {
    */
   readonly onUnprotectable?: (clientId: string, reason: string) => void;
   readonly hooks: PrivacyHooks;
+  /** The model's parameter count (--dp distributed sizes its rotation and accounting by it). */
+  readonly numParameters?: number;
 }
+
+const PURPOSES = {
+  user: 'DP-FedAvg (user-level DP)',
+  sample: 'DP-SGD on each client (sample-level DP)',
+  distributed: 'distributed discrete Gaussian under SecAgg+ (user-level DP)',
+} as const;
 
 /** Calibrates σ for `steps` steps at `sampleRate` to the target ε, naming the flag when it cannot. */
 export function calibrateForTarget(dp: DpSimulationConfig, sampleRate: number, steps: number, what: string): number {
@@ -123,6 +136,7 @@ export async function budgetedPlan(
   };
   const cache = new Map<string, number>();
   const epsilonOf = (mechanism: OwnerMechanism, rounds: number): number => {
+    if (mechanism.epsilonAfter !== undefined) return mechanism.epsilonAfter(rounds);
     const steps = rounds * mechanism.stepsPerRound;
     const key = `${mechanism.noiseMultiplier}:${mechanism.sampleRate}:${steps}`;
     let epsilon = cache.get(key);
@@ -151,7 +165,7 @@ export async function budgetedPlan(
     }),
     ledger,
     runId,
-    purpose: `${dp.level === 'user' ? 'DP-FedAvg (user-level DP)' : 'DP-SGD on each client (sample-level DP)'} on ${config.data}`,
+    purpose: `${PURPOSES[dp.level]} on ${config.data}`,
     details: { level: dp.level, accountant: dp.accountant, clippingNorm: dp.clippingNorm },
     ownerDetails: (owner) => {
       const { noiseMultiplier, sampleRate, stepsPerRound } = mechanismOf(owner);

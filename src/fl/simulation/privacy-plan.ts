@@ -7,12 +7,14 @@ import { CohortError } from '../../errors.js';
 import { DpFedAvg } from '../dp/dp-fedavg.js';
 import { createStrategy } from '../strategies/index.js';
 import { budgetedPlan, calibrateForTarget, type PlanInput, type PrivatePlan } from './privacy-plan-common.js';
+import { planDistributed } from './privacy-distributed.js';
 import { planSampleLevel } from './privacy-sample-level.js';
 
 export type { PlanInput, PlanSettings, PrivacyHooks, PrivatePlan } from './privacy-plan-common.js';
 export { checkSampleLevelDelta } from './privacy-sample-level.js';
 
 export async function planPrivacy(input: PlanInput): Promise<PrivatePlan> {
+  if (input.dp.level === 'distributed') return planDistributed(input);
   return input.dp.level === 'user' ? planUserLevel(input) : planSampleLevel(input);
 }
 

@@ -16,7 +16,7 @@ import {
   summarizePartition,
   trainTestSplit,
 } from '../../data/index.js';
-import { formatModelSpec, initBackend, parseModelSpec } from '../../ml/index.js';
+import { buildArchitecture, formatModelSpec, initBackend, parseModelSpec } from '../../ml/index.js';
 import type { Metrics, OptimizerSpec } from '../../ml/model.js';
 import { runBudgetedFederation, type BudgetedFederationResult } from '../dp/budgeted-federation.js';
 import { setUpPaillierSimulation, type PaillierSimulation } from '../encrypted-aggregation/simulation.js';
@@ -71,7 +71,16 @@ export async function runSimulation(partial: Partial<SimulationConfig> = {}, hoo
   const plan: PrivatePlan | undefined =
     config.dp === undefined
       ? undefined
-      : await planPrivacy({ config, dp: config.dp, strategySpec, strategyOptions, clientIds, clientSizes, hooks: hooks.privacy ?? {} });
+      : await planPrivacy({
+          config,
+          dp: config.dp,
+          strategySpec,
+          strategyOptions,
+          clientIds,
+          clientSizes,
+          hooks: hooks.privacy ?? {},
+          ...(config.dp.level === 'distributed' ? { numParameters: buildArchitecture(modelSpec, prepared.shape).numParameters } : {}),
+        });
   const strategy = plan?.strategy ?? createStrategy(strategySpec, strategyOptions);
   const toRound = (round: RoundResult): SimulationRound => toSimulationRound(round, plan);
 
@@ -86,7 +95,15 @@ export async function runSimulation(partial: Partial<SimulationConfig> = {}, hoo
       paillier = await setUpPaillierSimulation({ settings: config.paillier ?? {}, strategy, clients: plainClients, numParameters: executor.numParameters });
     }
     if (config.secureAggregation !== undefined) {
-      secure = await setUpSecureAggregationSimulation({ settings: config.secureAggregation, strategy, clients: plainClients, fraction: config.fraction, clientThreads: workers });
+      secure = await setUpSecureAggregationSimulation({
+        settings: config.secureAggregation,
+        strategy,
+        clients: plainClients,
+        fraction: config.fraction,
+        clientThreads: workers,
+        // --dp distributed: the clients mask their noisy, rotated, rounded updates.
+        ...(plan?.secureEncoder === undefined ? {} : { encoder: plan.secureEncoder }),
+      });
     }
     const clients = paillier?.clients ?? secure?.clients ?? plainClients;
     const federatedStart = performance.now();
