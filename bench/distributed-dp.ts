@@ -37,7 +37,7 @@ const ddg = new DistributedDiscreteGaussianEncoder({ clippingNorm: 1, noiseMulti
 const plan = ddg.planFor(PARAMETERS);
 const fixedPoint = new WeightedFixedPointEncoder({ maxClients: 100 });
 
-let encoded = new Uint32Array(0);
+let encoded: Uint32Array = new Uint32Array(0);
 const rows = [
   { step: 'distributed discrete Gaussian: encode (clip, rotate, round, noise, mod 2^32)', ms: time(() => (encoded = ddg.encode(delta, 1, 1))) },
   { step: 'distributed discrete Gaussian: quantise only (no noise)', ms: time(() => void ddg.quantizeWithoutNoise(delta, 1)) },
